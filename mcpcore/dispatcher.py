@@ -1,0 +1,848 @@
+"""A bidirectional JSON-RPC 2.0 peer over any message transport. It knows nothing of MCP.
+
+One :class:`Dispatcher` per connection. Either side sends requests and notifications and
+answers the other's requests; the dispatcher keeps the correlation table for both directions
+(ids it allocated for its own requests, ids the peer chose for the requests it is answering),
+so nothing is ever matched across connections.
+
+How a message travels:
+
+* **Out**: :meth:`Dispatcher.request` allocates the next id of this connection, registers a
+  waiter under it, hands the message to the transport and awaits the waiter. The transport
+  writes messages in the order they are given, so a notification sent before a response
+  arrives before it.
+* **In**: the transport calls :meth:`Dispatcher.feed` with each decoded message, in order. A
+  response resolves its waiter; a request starts its handler in a task of its own (bounded by
+  ``max_concurrency``: at the bound, ``feed`` waits, which stops the transport reading:
+  backpressure instead of an unbounded queue); a notification goes to its handler.
+
+Ordering: incoming messages take effect in arrival order. Notification handlers (and async
+progress callbacks) run one at a time in the dispatcher's own task, never in the transport's;
+while one runs, later messages wait in a bounded queue behind it, so a request that follows
+``notifications/initialized`` is not started before that notification was handled, and a
+response is not delivered before the progress notifications that preceded it.
+
+Cancellation both ways, and progress, follow the MCP utilities (``notifications/cancelled``,
+``notifications/progress`` with ``_meta.progressToken``), which are generic JSON-RPC patterns.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import math
+import traceback
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Final, Protocol, TypeAlias
+
+import anyio
+
+from mcpcore._runtime import Cancellable, Runtime, Waiter, open_runtime
+from mcpcore.errors import (
+    INTERNAL_ERROR,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    ConnectionClosed,
+    McpError,
+    RequestTimeout,
+)
+from mcpcore.wire import (
+    Batch,
+    DecodeError,
+    EncodeError,
+    ErrorResponse,
+    Message,
+    Notification,
+    Params,
+    Request,
+    RequestId,
+    Response,
+    is_request_id,
+)
+
+__all__ = [
+    "CANCELLED",
+    "DEFAULT",
+    "PROGRESS",
+    "Dispatcher",
+    "Incoming",
+    "NotificationHandler",
+    "ProgressCallback",
+    "Receiver",
+    "RequestContext",
+    "RequestHandler",
+    "Transport",
+]
+
+_log = logging.getLogger("mcpcore.dispatcher")
+
+CANCELLED: Final = "notifications/cancelled"
+PROGRESS: Final = "notifications/progress"
+
+Incoming: TypeAlias = Message | DecodeError | Batch
+"""What a transport hands to :meth:`Dispatcher.feed`: the result of :func:`mcpcore.wire.decode`,
+or the :class:`~mcpcore.wire.DecodeError` it raised."""
+
+
+class Receiver(Protocol):
+    async def feed(self, item: Incoming) -> None: ...
+
+
+class Transport(Protocol):
+    """What the dispatcher needs of a transport.
+
+    ``send`` writes one message (or a batch) and keeps the order of calls;
+    ``related_request_id`` names the incoming request a message belongs to (its response, or a
+    notification or request sent while handling it), for transports that route by request,
+    like Streamable HTTP. ``run`` delivers every incoming message to ``receiver.feed`` until
+    the stream ends, then returns. ``aclose`` ends the connection.
+    """
+
+    async def send(
+        self, message: Message | list[Message], related_request_id: RequestId | None = None
+    ) -> None: ...
+
+    async def run(self, receiver: Receiver) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+class _Default(enum.Enum):
+    DEFAULT = "default"
+
+
+DEFAULT: Final = _Default.DEFAULT
+"""Stands for "the dispatcher's configured value" in per-request options."""
+
+RequestHandler: TypeAlias = Callable[["RequestContext"], Awaitable[Any]]
+NotificationHandler: TypeAlias = Callable[[Notification], Awaitable[None] | None]
+ProgressCallback: TypeAlias = Callable[[float, "float | None", "str | None"], Awaitable[None] | None]
+
+
+class RequestContext:
+    """What a request handler gets: the request, and a way to talk back about it.
+
+    Messages sent through the context are tied to the request (``related_request_id``), which
+    transports that route by request need.
+    """
+
+    __slots__ = ("_dispatcher", "_finished", "request")
+
+    def __init__(self, dispatcher: Dispatcher, request: Request) -> None:
+        self._dispatcher = dispatcher
+        self.request = request
+        self._finished = False
+
+    @property
+    def id(self) -> RequestId:
+        return self.request.id
+
+    @property
+    def method(self) -> str:
+        return self.request.method
+
+    @property
+    def params(self) -> Params | None:
+        return self.request.params
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        return self._dispatcher
+
+    @property
+    def progress_token(self) -> RequestId | None:
+        """The ``_meta.progressToken`` the caller sent, if any (a string or an integer)."""
+        params = self.request.params
+        if type(params) is dict:
+            meta = params.get("_meta")
+            if type(meta) is dict:
+                token = meta.get("progressToken")
+                if is_request_id(token):
+                    return token
+        return None
+
+    async def report_progress(
+        self, progress: float, total: float | None = None, message: str | None = None
+    ) -> bool:
+        """Send ``notifications/progress`` for this request.
+
+        Returns False (and sends nothing) when the caller asked for no progress, or once the
+        request has been answered: progress after the response would reference a finished
+        request.
+        """
+        token = self.progress_token
+        if token is None or self._finished:
+            return False
+        params: dict[str, Any] = {"progressToken": token, "progress": progress}
+        if total is not None:
+            params["total"] = total
+        if message is not None:
+            params["message"] = message
+        await self._dispatcher.notify(PROGRESS, params, related_request_id=self.request.id)
+        return True
+
+    async def notify(self, method: str, params: Params | None = None) -> None:
+        await self._dispatcher.notify(method, params, related_request_id=self.request.id)
+
+    async def send_request(self, method: str, params: Params | None = None, **options: Any) -> Any:
+        """A request to the peer made on behalf of this one; options as for :meth:`Dispatcher.request`."""
+        return await self._dispatcher.request(method, params, related_request_id=self.request.id, **options)
+
+
+class _Outgoing:
+    """A request we sent and whose answer we await."""
+
+    __slots__ = ("deadline", "hard_deadline", "method", "on_progress", "timeout", "waiter")
+
+    def __init__(
+        self,
+        waiter: Waiter[Any],
+        method: str,
+        on_progress: ProgressCallback | None,
+        timeout: float | None,
+        deadline: float,
+        hard_deadline: float,
+    ) -> None:
+        self.waiter = waiter
+        self.method = method
+        self.on_progress = on_progress
+        self.timeout = timeout  # seconds allowed between signs of life (the answer, or progress)
+        self.deadline = deadline
+        self.hard_deadline = hard_deadline
+
+
+class _Incoming:
+    """A request of the peer's that we are answering."""
+
+    __slots__ = ("batch", "cancelled", "task")
+
+    def __init__(self, batch: _Batch | None) -> None:
+        self.batch = batch
+        self.cancelled = False
+        self.task: Cancellable | None = None
+
+
+class _Batch:
+    """Answers to one received batch, sent together once every request in it has finished."""
+
+    __slots__ = ("replies", "sealed", "waiting")
+
+    def __init__(self) -> None:
+        self.replies: list[Message] = []
+        self.waiting = 0
+        self.sealed = False  # every entry of the batch has been looked at
+
+    def complete(self) -> bool:
+        return self.sealed and self.waiting == 0
+
+
+class Dispatcher:
+    """A JSON-RPC peer bound to one transport. Use it as an async context manager.
+
+    Limits, all per connection:
+
+    * ``request_timeout``: seconds a request waits for its answer (``None``: forever). A
+      progress notification for the request restarts the clock, but never beyond
+      ``max_request_timeout`` seconds from the start.
+    * ``max_concurrency``: requests of the peer handled at once. At the bound the dispatcher
+      stops taking messages from the transport until a handler finishes.
+    * ``max_queued_notifications``: messages held in order behind a running notification
+      handler before the transport is made to wait.
+    * ``debug``: put the exception and traceback of a failing handler into the error sent
+      to the peer; off by default, since they can reveal internals.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        request_timeout: float | None = 60.0,
+        max_request_timeout: float | None = 600.0,
+        max_concurrency: int = 64,
+        max_queued_notifications: int = 1024,
+        debug: bool = False,
+    ) -> None:
+        if max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+        if max_queued_notifications < 1:
+            raise ValueError("max_queued_notifications must be at least 1")
+        self.transport = transport
+        self.request_timeout = request_timeout
+        self.max_request_timeout = max_request_timeout
+        self.max_concurrency = max_concurrency
+        self.max_queued_notifications = max_queued_notifications
+        self.debug = debug
+
+        self._request_handlers: dict[str, RequestHandler] = {}
+        self._notification_handlers: dict[str, NotificationHandler] = {}
+
+        # The correlation table, both directions: our requests by the ids we allocated, the
+        # peer's requests by the ids it chose. Keys are ids as sent: 1 and "1" differ.
+        self._outgoing: dict[RequestId, _Outgoing] = {}
+        self._incoming: dict[RequestId, _Incoming] = {}
+        self._next_id = 1
+        # Ids we gave up on (timeout, cancellation): a late answer to one is expected, not odd.
+        self._abandoned: deque[RequestId] = deque(maxlen=256)
+
+        self._active = 0  # handler tasks running
+        self._capacity_waiters: deque[Waiter[None]] = deque()
+
+        # Ordered work behind a running notification handler (see the module docstring).
+        self._queue: deque[Coroutine[Any, Any, None] | Awaitable[None]] = deque()
+        self._draining = False
+        self._worker_wakeup: Waiter[None] | None = None
+        self._space_waiters: deque[Waiter[None]] = deque()
+
+        # One timer for all our requests, armed at the earliest deadline (see _sweep).
+        self._timer: Cancellable | None = None
+        self._timer_at = math.inf
+
+        self._rt: Runtime | None = None
+        self._closed: ConnectionClosed | None = None
+        self._closed_waiters: list[Waiter[None]] = []
+
+    # -- registration -------------------------------------------------------------------------
+
+    def on_request(self, method: str, handler: RequestHandler) -> None:
+        """Answer the peer's ``method`` requests with ``await handler(context)``.
+
+        The handler's return value is the result. Raising :class:`McpError` answers with that
+        error; any other exception answers ``-32603 Internal error``.
+        """
+        self._request_handlers[method] = handler
+
+    def on_notification(self, method: str, handler: NotificationHandler) -> None:
+        """Call ``handler(notification)`` for each ``method`` notification (sync or async)."""
+        self._notification_handlers[method] = handler
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Dispatcher:
+        if self._rt is not None:
+            raise RuntimeError("a Dispatcher can be entered only once")
+        self._rt = await open_runtime()
+        self._rt.spawn(self._read)
+        self._rt.spawn(self._drain)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+        rt, self._rt = self._rt, None
+        if rt is not None:
+            await rt.aclose()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed is not None
+
+    async def wait_closed(self) -> None:
+        """Return once the connection has ended (closed by either side)."""
+        if self._closed is None:
+            waiter: Waiter[None] = self._runtime().new_waiter()
+            self._closed_waiters.append(waiter)
+            await waiter
+
+    async def aclose(self) -> None:
+        """End the connection: pending requests fail, handlers are cancelled and waited for.
+
+        It may be called at any time, from any task; leaving the ``async with`` block calls it.
+        """
+        self._close(ConnectionClosed("Connection closed"))
+        with anyio.CancelScope(shield=True):
+            try:
+                await self.transport.aclose()
+            except Exception:  # the transport may already be broken; closing must not fail
+                _log.debug("error while closing the transport", exc_info=True)
+        rt = self._rt
+        if rt is not None:
+            rt.cancel_all()
+            await rt.join()
+
+    def _runtime(self) -> Runtime:
+        if self._rt is None:
+            if self._closed is not None:
+                raise self._closed
+            raise RuntimeError("use the Dispatcher as an async context manager first")
+        return self._rt
+
+    async def _read(self) -> None:
+        error: BaseException | None = None
+        try:
+            await self.transport.run(self)
+        except Exception as exc:
+            error = exc
+            _log.debug("transport failed", exc_info=True)
+        if error is None:
+            self._close(ConnectionClosed("Connection closed by peer"))
+        else:
+            self._close(ConnectionClosed(f"Connection lost: {error}"))
+
+    def _close(self, reason: ConnectionClosed) -> None:
+        if self._closed is not None:
+            return
+        self._closed = reason
+        outgoing, self._outgoing = self._outgoing, {}
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        for out in outgoing.values():
+            if not out.waiter.done():
+                out.waiter.set_exception(reason)
+        for entry in self._incoming.values():
+            entry.cancelled = True
+            if entry.task is not None:
+                entry.task.cancel()
+        while self._queue:
+            pending = self._queue.popleft()
+            close = getattr(pending, "close", None)
+            if close is not None:  # a coroutine that will never run
+                close()
+        for waiters in (self._capacity_waiters, self._space_waiters):
+            while waiters:
+                w = waiters.popleft()
+                if not w.done():
+                    w.set_exception(reason)
+        for w in self._closed_waiters:
+            if not w.done():
+                w.set_result(None)
+        self._closed_waiters.clear()
+        if self._worker_wakeup is not None and not self._worker_wakeup.done():
+            self._worker_wakeup.set_exception(reason)
+
+    # -- sending ------------------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        params: Params | None = None,
+        *,
+        timeout: float | _Default | None = DEFAULT,
+        max_timeout: float | _Default | None = DEFAULT,
+        on_progress: ProgressCallback | None = None,
+        related_request_id: RequestId | None = None,
+    ) -> Any:
+        """Send a request and return its result, or raise the peer's error as :class:`McpError`.
+
+        ``on_progress(progress, total, message)`` (sync or async) receives the peer's progress
+        notifications for this request, in order; asking for it adds ``_meta.progressToken``
+        to ``params``. Raises :class:`RequestTimeout` after ``timeout`` seconds without an
+        answer (progress restarts the clock, up to ``max_timeout`` in all) and
+        :class:`ConnectionClosed` if the connection ends first; in both cases, and when the
+        caller is cancelled, the peer is sent ``notifications/cancelled``.
+        """
+        rt = self._rt
+        if rt is None or self._closed is not None:
+            raise self._closed or RuntimeError("use the Dispatcher as an async context manager first")
+        rid = self._next_id
+        self._next_id = rid + 1
+        if on_progress is not None:
+            params = _with_progress_token(params, rid)
+        limit = self.request_timeout if timeout is DEFAULT else timeout
+        if limit is None:
+            out = _Outgoing(rt.new_waiter(), method, on_progress, None, math.inf, math.inf)
+        else:
+            now = rt.now()
+            hard = self.max_request_timeout if max_timeout is DEFAULT else max_timeout
+            hard_deadline = math.inf if hard is None else now + hard
+            deadline = now + limit
+            if deadline > hard_deadline:
+                deadline = hard_deadline
+            out = _Outgoing(rt.new_waiter(), method, on_progress, limit, deadline, hard_deadline)
+            if deadline < self._timer_at:
+                self._arm_timer(deadline)
+        self._outgoing[rid] = out
+        try:
+            await self.transport.send(Request(rid, method, params), related_request_id)
+        except BaseException:
+            del self._outgoing[rid]  # never sent, so nothing to cancel at the peer
+            raise
+        try:
+            return await out.waiter
+        except BaseException as exc:
+            if self._outgoing.pop(rid, None) is not None:
+                # We gave up before the answer: tell the peer, so it can stop working on it.
+                self._abandoned.append(rid)
+                reason = "timed out" if isinstance(exc, RequestTimeout) else "cancelled by the caller"
+                await self._send_cancel(rid, f"Request {reason}", related_request_id)
+            raise
+
+    async def notify(
+        self, method: str, params: Params | None = None, *, related_request_id: RequestId | None = None
+    ) -> None:
+        """Send a notification."""
+        if self._closed is not None:
+            raise self._closed
+        await self.transport.send(Notification(method, params), related_request_id)
+
+    # Timeouts. Arming a timer per request and cancelling it when the answer comes costs more
+    # than the rest of a round trip, and nearly every request is answered long before its
+    # deadline. So one timer serves the whole connection: it is armed at the earliest deadline
+    # it knows of, and when it fires it fails what has expired and re-arms for the earliest
+    # deadline left. A request whose deadline is later than the armed one costs a comparison.
+    # Progress moves a deadline by plain assignment; the sweep reads it when it comes.
+
+    def _arm_timer(self, when: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self._runtime().call_at(when, self._sweep)
+        self._timer_at = when
+
+    def _sweep(self) -> None:
+        self._timer = None
+        self._timer_at = math.inf
+        rt = self._rt
+        if rt is None or self._closed is not None:
+            return
+        now = rt.now()
+        nearest = math.inf
+        for rid, out in self._outgoing.items():
+            if out.waiter.done():
+                continue
+            if out.deadline <= now:
+                if out.deadline >= out.hard_deadline:
+                    reason = "reached its maximum time"
+                else:
+                    reason = f"got no answer within {out.timeout:g} s"
+                # The entry stays: the caller removes it, and sends notifications/cancelled.
+                out.waiter.set_exception(
+                    RequestTimeout(f"Request {out.method!r} {reason}", {"method": out.method, "id": rid})
+                )
+            elif out.deadline < nearest:
+                nearest = out.deadline
+        if nearest < math.inf:
+            self._arm_timer(nearest)
+
+    async def _send_cancel(self, rid: RequestId, reason: str, related: RequestId | None) -> None:
+        if self._closed is not None:
+            return
+        note = Notification(CANCELLED, {"requestId": rid, "reason": reason})
+        # Shielded and bounded: the caller may be under cancellation, and a stuck transport must
+        # not keep it from unwinding.
+        with anyio.move_on_after(5, shield=True):
+            try:
+                await self.transport.send(note, related)
+            except Exception:
+                _log.debug("could not send %s for request %r", CANCELLED, rid, exc_info=True)
+
+    # -- receiving ----------------------------------------------------------------------------
+
+    async def feed(self, item: Incoming) -> None:
+        """Take one incoming message (or batch, or decode error) from the transport, in order.
+
+        Returns once the message has taken effect (a response delivered, a handler started),
+        or has been queued behind a running notification handler. Waits while the peer has
+        ``max_concurrency`` requests running, or the queue is full: backpressure.
+        """
+        if self._closed is not None:
+            return
+        if not self._draining:
+            # The two messages of every round trip take effect without awaiting anything.
+            if isinstance(item, Response):
+                out = self._outgoing.pop(item.id, None)
+                if out is None:
+                    self._unmatched(item)
+                elif not out.waiter.done():
+                    out.waiter.set_result(item.result)
+                return
+            if isinstance(item, Request) and self._active < self.max_concurrency:
+                handler = self._request_handlers.get(item.method)
+                if handler is not None and item.id not in self._incoming:
+                    self._start(item, handler, None)
+                    return
+            await self._dispatch(item, inline=True)
+        else:
+            await self._enqueue(self._dispatch(item, inline=False))
+
+    async def _dispatch(self, item: Incoming, *, inline: bool) -> None:
+        if isinstance(item, Response):
+            self._resolve(item)
+        elif isinstance(item, Request):
+            await self._admit(item, None)
+        elif isinstance(item, Notification):
+            work = self._notification(item)
+            if work is not None:
+                await (self._enqueue(work) if inline else work)
+        elif isinstance(item, ErrorResponse):
+            self._resolve(item)
+        elif isinstance(item, list):
+            await self._batch(item, inline)
+        else:
+            await self._invalid(item, None)
+
+    def _resolve(self, response: Response | ErrorResponse) -> None:
+        rid = response.id
+        out = self._outgoing.pop(rid, None) if rid is not None else None
+        if out is None:
+            self._unmatched(response)
+            return
+        if not out.waiter.done():
+            if isinstance(response, Response):
+                out.waiter.set_result(response.result)
+            else:
+                out.waiter.set_exception(response.to_error())
+
+    def _unmatched(self, response: Response | ErrorResponse) -> None:
+        rid = response.id
+        if rid in self._abandoned:
+            _log.debug("dropping the late answer to abandoned request %r", rid)
+        elif isinstance(response, ErrorResponse) and rid is None:
+            _log.warning("the peer reported an error: %s", response.to_error())
+        else:
+            _log.warning("dropping an answer for unknown request id %r", rid)
+
+    async def _admit(self, request: Request, batch: _Batch | None) -> None:
+        """Start the handler of a request, waiting for a free slot; or answer why not."""
+        handler = self._request_handlers.get(request.method)
+        if handler is None:
+            error = ErrorResponse(
+                request.id, METHOD_NOT_FOUND, "Method not found", {"method": request.method}
+            )
+            await self._reply(error, batch)
+            return
+        while self._active >= self.max_concurrency:
+            waiter: Waiter[None] = self._runtime().new_waiter()
+            self._capacity_waiters.append(waiter)
+            await waiter
+        if request.id in self._incoming:
+            reason = f"request id {request.id!r} is already in use"
+            await self._reply(ErrorResponse(request.id, INVALID_REQUEST, "Invalid Request", reason), batch)
+            return
+        self._start(request, handler, batch)
+
+    def _start(self, request: Request, handler: RequestHandler, batch: _Batch | None) -> None:
+        entry = _Incoming(batch)
+        if batch is not None:
+            batch.waiting += 1
+        self._incoming[request.id] = entry
+        self._active += 1
+        entry.task = self._runtime().spawn(self._handle, request, handler, entry)
+
+    async def _handle(self, request: Request, handler: RequestHandler, entry: _Incoming) -> None:
+        rid = request.id
+        ctx = RequestContext(self, request)
+        try:
+            try:
+                reply: Message = Response(rid, await handler(ctx))
+            except McpError as exc:
+                reply = ErrorResponse(rid, exc.code, exc.message, exc.data)
+            except Exception as exc:
+                reply = self._internal_error(rid, exc, f"handler for {request.method!r} failed")
+            ctx._finished = True
+            if not entry.cancelled:
+                if entry.batch is None:
+                    await self._send_reply(reply, rid)
+                else:
+                    entry.batch.replies.append(reply)
+        finally:
+            ctx._finished = True  # also when cancelled: no progress after the end
+            self._active -= 1
+            if self._capacity_waiters:
+                _wake_one(self._capacity_waiters)
+            batch = entry.batch
+            if batch is not None:
+                batch.waiting -= 1
+                if batch.complete() and self._closed is None:
+                    # This task may be under cancellation (the peer cancelled this request);
+                    # the other answers of the batch must still go out.
+                    with anyio.CancelScope(shield=True):
+                        await self._flush(batch)
+            # Last: while its entry is in the table, the task counts as running.
+            del self._incoming[rid]
+
+    def _internal_error(self, rid: RequestId | None, exc: Exception, what: str) -> ErrorResponse:
+        _log.error("%s", what, exc_info=exc)
+        if self.debug:
+            detail = "".join(traceback.format_exception(exc))
+            return ErrorResponse(rid, INTERNAL_ERROR, f"Internal error: {exc!r}", detail)
+        return ErrorResponse(rid, INTERNAL_ERROR, "Internal error")
+
+    async def _reply(self, reply: ErrorResponse, batch: _Batch | None) -> None:
+        """Answer a request of the peer's with an error (or keep it for its batch)."""
+        if batch is None:
+            await self._send_reply(reply, reply.id)
+        else:
+            batch.replies.append(reply)
+
+    async def _send_reply(self, reply: Message | list[Message], related: RequestId | None) -> None:
+        try:
+            await self.transport.send(reply, related)
+        except EncodeError as exc:
+            if isinstance(reply, Response):
+                error = self._internal_error(reply.id, exc, "the result cannot be encoded")
+                await self._send_reply(error, related)
+            else:
+                _log.error("could not encode a reply", exc_info=True)
+        except Exception:
+            if self._closed is None:
+                _log.warning("could not send a reply", exc_info=True)
+
+    async def _flush(self, batch: _Batch) -> None:
+        # JSON-RPC: answer a batch with one array of the responses, or with nothing at all if
+        # it held only notifications.
+        if batch.replies:
+            replies, batch.replies = batch.replies, []
+            await self._send_reply(replies, None)
+
+    def _notification(self, note: Notification) -> Awaitable[None] | None:
+        """React to a notification; return the part that must run in order, if any."""
+        method = note.method
+        if method == CANCELLED:
+            self._cancelled(note.params)
+        elif method == PROGRESS:
+            return self._progress(note)
+        handler = self._notification_handlers.get(method)
+        if handler is None:
+            if method != CANCELLED:
+                _log.debug("no handler for notification %r", method)
+            return None
+        return _call_guarded(method, handler, note)
+
+    def _cancelled(self, params: Params | None) -> None:
+        # Malformed or unknown cancellations are ignored, as MCP says: the request may well
+        # have finished already.
+        if type(params) is not dict:
+            return
+        rid = params.get("requestId")
+        entry = self._incoming.get(rid) if is_request_id(rid) else None
+        if entry is None or entry.cancelled:
+            return
+        _log.debug("peer cancelled request %r: %s", rid, params.get("reason"))
+        entry.cancelled = True
+        if entry.task is not None:
+            entry.task.cancel()
+
+    def _progress(self, note: Notification) -> Awaitable[None] | None:
+        params = note.params
+        if type(params) is not dict:
+            return None
+        token = params.get("progressToken")
+        out = self._outgoing.get(token) if is_request_id(token) else None
+        if out is None or out.on_progress is None:
+            handler = self._notification_handlers.get(PROGRESS)
+            return None if handler is None else _call_guarded(PROGRESS, handler, note)
+        progress = params.get("progress")
+        total = params.get("total")
+        message = params.get("message")
+        if not _is_number(progress) or (total is not None and not _is_number(total)):
+            _log.debug("ignoring malformed progress notification %r", params)
+            return None
+        if out.timeout is not None and self._rt is not None:
+            out.deadline = min(self._rt.now() + out.timeout, out.hard_deadline)
+        return _call_guarded(
+            PROGRESS, out.on_progress, progress, total, message if type(message) is str else None
+        )
+
+    async def _batch(self, items: Batch, inline: bool) -> None:
+        # JSON-RPC lets the entries of a batch take effect in any order; they are taken in
+        # order, and the answers go back together once all requests in it have finished.
+        batch = _Batch()
+        for item in items:
+            if isinstance(item, Request):
+                await self._admit(item, batch)
+            elif isinstance(item, (Response, ErrorResponse)):
+                self._resolve(item)
+            elif isinstance(item, Notification):
+                work = self._notification(item)
+                if work is not None:
+                    await (self._enqueue(work) if inline else work)
+            else:
+                await self._invalid(item, batch)
+        batch.sealed = True
+        if batch.complete():
+            await self._flush(batch)
+
+    async def _invalid(self, error: DecodeError, batch: _Batch | None) -> None:
+        if not error.is_response:
+            _log.debug("answering an invalid message: %s", error)
+            await self._reply(error.to_response(), batch)
+            return
+        # Never answer a response, valid or not: two peers could bounce errors forever. But
+        # do not leave the request it was meant for waiting until it times out.
+        out = self._outgoing.pop(error.id, None) if error.id is not None else None
+        _log.warning("the peer sent an invalid response: %s", error.data)
+        if out is not None and not out.waiter.done():
+            out.waiter.set_exception(McpError(INVALID_REQUEST, "Invalid response from peer", error.data))
+
+    # -- the ordered queue --------------------------------------------------------------------
+
+    async def _enqueue(self, work: Awaitable[None]) -> None:
+        while len(self._queue) >= self.max_queued_notifications:
+            waiter: Waiter[None] = self._runtime().new_waiter()
+            self._space_waiters.append(waiter)
+            await waiter
+        if self._closed is not None:
+            close = getattr(work, "close", None)
+            if close is not None:
+                close()
+            return
+        self._queue.append(work)
+        if not self._draining:
+            self._draining = True
+            wakeup = self._worker_wakeup
+            if wakeup is not None and not wakeup.done():
+                wakeup.set_result(None)
+
+    async def _drain(self) -> None:
+        queue = self._queue
+        while self._closed is None:
+            while queue:
+                work = queue.popleft()
+                if self._space_waiters:
+                    _wake_one(self._space_waiters)
+                try:
+                    await work
+                except ConnectionClosed:
+                    return
+                except Exception:
+                    _log.exception("processing a queued message failed")
+            self._draining = False
+            self._worker_wakeup = self._runtime().new_waiter()
+            try:
+                await self._worker_wakeup
+            except ConnectionClosed:
+                return
+
+
+async def _await_guarded(what: str, work: Awaitable[None]) -> None:
+    try:
+        await work
+    except Exception:
+        _log.exception("%s handler failed", what)
+
+
+def _call_guarded(what: str, fn: Callable[..., Awaitable[None] | None], *args: Any) -> Awaitable[None] | None:
+    """Call a notification handler or progress callback; return its awaitable, if it made one.
+
+    An exception is logged, never raised: a notification has nobody to answer.
+    """
+    try:
+        result = fn(*args)
+    except Exception:
+        _log.exception("%s handler failed", what)
+        return None
+    return None if result is None else _await_guarded(what, result)
+
+
+def _wake_one(waiters: deque[Waiter[None]]) -> None:
+    while waiters:
+        waiter = waiters.popleft()
+        if not waiter.done():  # a waiter whose task was cancelled is skipped
+            waiter.set_result(None)
+            return
+
+
+def _is_number(value: object) -> bool:
+    t = type(value)
+    return t is int or t is float
+
+
+def _with_progress_token(params: Params | None, token: RequestId) -> dict[str, Any]:
+    if params is None:
+        return {"_meta": {"progressToken": token}}
+    if type(params) is not dict:
+        raise TypeError("progress needs object params: a progress token lives in params._meta")
+    meta = params.get("_meta")
+    meta = dict(meta) if type(meta) is dict else {}
+    meta["progressToken"] = token
+    return {**params, "_meta": meta}
