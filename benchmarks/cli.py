@@ -1,0 +1,86 @@
+"""``mcpcore bench``: run the benchmarks and print the table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from benchmarks.harness import Workload
+
+BACKENDS = ("asyncio", "trio")
+
+
+def all_workloads() -> list[Workload]:
+    from benchmarks import engine
+
+    return list(engine.WORKLOADS)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="rounds per workload (default: 5); figures are medians"
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply every workload's operations per round (default: 1.0)",
+    )
+    parser.add_argument("--quick", action="store_true", help="a short run: 3 rounds at scale 0.3")
+    parser.add_argument(
+        "--backend",
+        choices=(*BACKENDS, "all"),
+        default="asyncio",
+        help="event loop to run on (default: asyncio)",
+    )
+    parser.add_argument(
+        "--workload",
+        action="append",
+        metavar="KEY",
+        help="run only this workload (repeatable); see --list. Baselines are added as needed",
+    )
+    parser.add_argument("--list", action="store_true", help="list the workloads and exit")
+    parser.add_argument("--json", metavar="FILE", help="also write every sample and the environment to FILE")
+
+
+def select(keys: list[str] | None) -> list[Workload]:
+    workloads = all_workloads()
+    if not keys:
+        return workloads
+    by_key = {w.key: w for w in workloads}
+    unknown = [k for k in keys if k not in by_key]
+    if unknown:
+        raise SystemExit(f"mcpcore bench: unknown workload {', '.join(unknown)} (see --list)")
+    wanted = set(keys)
+    for key in keys:
+        baseline = by_key[key].baseline
+        if baseline is not None:
+            wanted.add(baseline)
+    return [w for w in workloads if w.key in wanted]
+
+
+def main(args: argparse.Namespace) -> int:
+    from benchmarks.harness import Settings, run, stderr_if_tty, table, write_json
+
+    if args.list:
+        for w in all_workloads():
+            print(f"{w.key:<16} {w.name} [{w.transport}, {w.implementation}]")
+        return 0
+    if args.rounds < 1 or args.scale <= 0:
+        raise SystemExit("mcpcore bench: --rounds must be at least 1 and --scale positive")
+    settings = Settings(rounds=3, scale=0.3) if args.quick else Settings(rounds=args.rounds, scale=args.scale)
+    backends = BACKENDS if args.backend == "all" else (args.backend,)
+    results = run(select(args.workload), settings, backends, progress=stderr_if_tty())
+    print(table(results, settings))
+    if args.json:
+        write_json(args.json, results, settings)
+        print(f"\nwrote {args.json}", file=sys.stderr)
+    return 0
+
+
+def entry() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    add_arguments(parser)
+    raise SystemExit(main(parser.parse_args()))

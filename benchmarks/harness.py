@@ -1,0 +1,217 @@
+"""The benchmark harness: workloads by transports by implementations, several runs, medians.
+
+A :class:`Workload` knows how to set itself up (outside the timed part) and how to perform
+``n`` operations, returning the seconds they took. The harness runs every workload once per
+round, round after round, so a slow drift of the machine (this kind of machine varies by tens
+of percent between passes) weighs on all of them alike; each figure is the median of its
+rounds. A workload that names a ``baseline`` is also reported as a cost ratio against it,
+computed round by round from measurements taken seconds apart: ratios from one run are the
+only figures that mean something on a noisy machine.
+
+Speed is measured here, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import anyio
+
+Measure = Callable[[int], Awaitable[float]]
+"""Perform ``n`` operations, return the seconds they took."""
+
+
+@dataclass(frozen=True)
+class Workload:
+    key: str  # unique and stable, for --workload and the JSON output
+    name: str  # what is measured, for people
+    transport: str
+    implementation: str
+    unit: str
+    ops: int  # operations per round, before --scale
+    session: Callable[[], AbstractAsyncContextManager[Measure]]
+    baseline: str | None = None  # key of the workload this one's cost is compared to
+    budget: float | None = None  # the most this may cost, in multiples of its baseline
+
+
+@dataclass
+class Result:
+    workload: Workload
+    backend: str
+    rates: list[float] = field(default_factory=list)  # operations per second, one per round
+    ratios: list[float] = field(default_factory=list)  # cost / baseline cost, one per round
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.rates)
+
+    @property
+    def ratio(self) -> float | None:
+        return statistics.median(self.ratios) if self.ratios else None
+
+    @property
+    def within_budget(self) -> bool | None:
+        ratio, budget = self.ratio, self.workload.budget
+        if ratio is None or budget is None:
+            return None
+        return ratio <= budget
+
+
+@dataclass(frozen=True)
+class Settings:
+    rounds: int = 5
+    scale: float = 1.0
+    warmup: float = 0.1  # share of a round's operations run untimed first
+
+
+def _ops(workload: Workload, settings: Settings) -> int:
+    return max(1, int(workload.ops * settings.scale))
+
+
+async def run_rounds(
+    workloads: Sequence[Workload],
+    settings: Settings,
+    backend: str,
+    progress: TextIO | None = None,
+) -> list[Result]:
+    results = {w.key: Result(w, backend) for w in workloads}
+    for round_no in range(1, settings.rounds + 1):
+        for workload in workloads:
+            if progress is not None:
+                print(
+                    f"\r[{backend}] round {round_no}/{settings.rounds}: {workload.key:<40}",
+                    end="",
+                    file=progress,
+                    flush=True,
+                )
+            n = _ops(workload, settings)
+            async with workload.session() as measure:
+                await measure(max(1, int(n * settings.warmup)))
+                gc.collect()
+                elapsed = await measure(n)
+            results[workload.key].rates.append(n / max(elapsed, 1e-9))
+        for result in results.values():
+            base_key = result.workload.baseline
+            if base_key is not None and base_key in results:
+                # cost ratio = (1 / rate) / (1 / baseline rate), from this round's figures
+                result.ratios.append(results[base_key].rates[-1] / result.rates[-1])
+    if progress is not None:
+        print("\r" + " " * 70 + "\r", end="", file=progress, flush=True)
+    return list(results.values())
+
+
+def run(
+    workloads: Sequence[Workload],
+    settings: Settings,
+    backends: Sequence[str],
+    progress: TextIO | None = None,
+) -> list[Result]:
+    results: list[Result] = []
+    for backend in backends:
+        results += anyio.run(run_rounds, workloads, settings, backend, progress, backend=backend)
+    return results
+
+
+def environment() -> dict[str, Any]:
+    import orjson
+
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "orjson": orjson.__version__,
+        "anyio": _version("anyio"),
+        "mcpcore": _version("mcpcore"),
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def _version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _rate(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def table(results: Sequence[Result], settings: Settings) -> str:
+    env = environment()
+    head = (
+        f"Python {env['python']} on {env['platform']}, {env['cpus']} CPUs; "
+        f"{settings.rounds} rounds, medians (spread: slowest-fastest round)"
+    )
+    rows = [("workload", "transport", "implementation", "median", "unit", "spread", "cost vs baseline")]
+    for r in results:
+        w = r.workload
+        ratio = r.ratio
+        if ratio is None:
+            cost = ""
+        else:
+            cost = f"{ratio:.2f}x {w.baseline}"
+            if w.budget is not None:
+                verdict = "within" if r.within_budget else "OVER"
+                cost += f" ({verdict} budget {w.budget:g}x)"
+        spread = f"{_rate(min(r.rates))}-{_rate(max(r.rates))}"
+        rows.append(
+            (w.name, w.transport, f"{w.implementation} ({r.backend})", _rate(r.median), w.unit, spread, cost)
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    right = {3, 5}
+    lines = [head, ""]
+    for index, row in enumerate(rows):
+        cells = [cell.rjust(widths[i]) if i in right else cell.ljust(widths[i]) for i, cell in enumerate(row)]
+        lines.append("  ".join(cells).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def to_json(results: Sequence[Result], settings: Settings) -> dict[str, Any]:
+    return {
+        "environment": environment(),
+        "settings": {"rounds": settings.rounds, "scale": settings.scale},
+        "results": [
+            {
+                "key": r.workload.key,
+                "name": r.workload.name,
+                "transport": r.workload.transport,
+                "implementation": r.workload.implementation,
+                "backend": r.backend,
+                "unit": r.workload.unit,
+                "median": r.median,
+                "rates": r.rates,
+                "baseline": r.workload.baseline,
+                "cost_ratio": r.ratio,
+                "cost_ratios": r.ratios,
+                "budget": r.workload.budget,
+                "within_budget": r.within_budget,
+            }
+            for r in results
+        ],
+    }
+
+
+def write_json(path: str, results: Sequence[Result], settings: Settings) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(to_json(results, settings), f, indent=2)
+        f.write("\n")
+
+
+def stderr_if_tty() -> TextIO | None:
+    return sys.stderr if sys.stderr.isatty() else None

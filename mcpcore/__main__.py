@@ -1,0 +1,5 @@
+import sys
+
+from mcpcore.cli import main
+
+sys.exit(main())
