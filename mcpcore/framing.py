@@ -186,7 +186,9 @@ class SSEDecoder:
     ``feed()`` returns the events completed by the new bytes, and a :class:`FrameTooLarge`
     in place of an event (or a line) over ``max_event_size`` bytes; the rest of that event is
     skipped. ``last_event_id`` and ``retry`` (milliseconds, or ``None`` until the stream sets
-    it) are what a client needs to reconnect, and update even when no event is dispatched.
+    it) are what a client needs to reconnect. An ``id`` takes effect at the blank line that
+    ends its block, even a block without data, never before: a stream cut in the middle of a
+    block must not claim an event that never fully arrived.
     """
 
     __slots__ = (
@@ -195,6 +197,7 @@ class SSEDecoder:
         "_data_size",
         "_discarding",
         "_event",
+        "_id_buffer",
         "_skip_lf",
         "_started",
         "last_event_id",
@@ -205,6 +208,7 @@ class SSEDecoder:
     def __init__(self, max_event_size: int = DEFAULT_MAX_FRAME_SIZE) -> None:
         self.max_event_size = _check_limit(max_event_size)
         self.last_event_id = ""
+        self._id_buffer = ""  # the id of the block being read; becomes last_event_id at its end
         self.retry: int | None = None
         self._buffer = bytearray()  # an incomplete line (or, at the start, a partial BOM)
         self._data: list[str] = []
@@ -260,6 +264,7 @@ class SSEDecoder:
 
     def _line(self, raw: bytes, out: list[SSEEvent | FrameTooLarge]) -> None:
         if not raw:
+            self.last_event_id = self._id_buffer
             if self._discarding:
                 self._discarding = False
             elif self._data:
@@ -291,7 +296,7 @@ class SSEDecoder:
             self._event = value
         elif name == "id":
             if "\0" not in value:
-                self.last_event_id = value
+                self._id_buffer = value
         elif name == "retry" and value.isascii() and value.isdigit():
             self.retry = int(value)
         # Any other field name is ignored, as the standard says.

@@ -126,9 +126,10 @@ def reference_sse(stream: bytes) -> tuple[list[SSEEvent], str, int | None]:
     lines = re.split(r"\r\n|\r|\n", text)
     lines.pop()  # the part after the last line end is not a complete line
     events: list[SSEEvent] = []
-    data, event_type, last_id, retry = "", "", "", None
+    data, event_type, id_buffer, last_id, retry = "", "", "", "", None
     for line in lines:
         if line == "":
+            last_id = id_buffer  # the id counts once its block is complete
             if data:
                 events.append(
                     SSEEvent(data[:-1] if data.endswith("\n") else data, event_type or "message", last_id)
@@ -145,7 +146,7 @@ def reference_sse(stream: bytes) -> tuple[list[SSEEvent], str, int | None]:
         elif name == "event":
             event_type = value
         elif name == "id" and "\0" not in value:
-            last_id = value
+            id_buffer = value
         elif name == "retry" and value and all(c in "0123456789" for c in value):
             retry = int(value)
     return events, last_id, retry
@@ -172,6 +173,7 @@ sse_line = st.one_of(
 )
 @example([("data: a", "\r"), ("", "\n")], False, [])  # CR, then LF: two line ends, not one
 @example([("data: x", "\r\n"), ("", "\r\n")], True, [3, 9])
+@example([("data: a", "\n"), ("", "\n"), ("id: 7", "\n"), ("data: cut", "\n")], False, [])  # cut mid-block
 def test_sse_decoder_matches_the_reference_under_any_chunking(
     lines: list[tuple[str, str]], bom: bool, cut_at: list[int]
 ) -> None:
