@@ -19,6 +19,7 @@ import heapq
 import itertools
 import math
 import sys
+import types
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any, Protocol, TypeVar
 
@@ -82,7 +83,8 @@ if sys.version_info >= (3, 12):
 else:
 
     def _new_task(coro: Coroutine[Any, Any, None], loop: asyncio.AbstractEventLoop) -> asyncio.Task[None]:
-        return loop.create_task(coro)
+        # asyncio.Task directly, as on 3.12+: loop.create_task adds two Python-level calls.
+        return asyncio.Task(coro, loop=loop)
 
 
 class _AsyncioRuntime:
@@ -111,8 +113,10 @@ class _AsyncioRuntime:
         return task
 
     def cancel_all(self) -> None:
+        me = asyncio.current_task()  # a task of ours that closes its owner goes on
         for task in self._tasks:
-            task.cancel()
+            if task is not me:
+                task.cancel()
 
     async def join(self) -> None:
         tasks = [t for t in self._tasks if not t.done()]
@@ -127,6 +131,9 @@ class _AsyncioRuntime:
 
     async def aclose(self) -> None:
         pass
+
+
+_ABANDONED: Any = object()
 
 
 class _TrioWaiter:
@@ -171,7 +178,10 @@ class _TrioWaiter:
         self._task = trio.lowlevel.current_task()
 
         def abort(_: Any) -> Any:
+            # The waiting task gave up (it was cancelled): the waiter counts as done, so that
+            # nobody hands it a result it will never take.
             self._task = None
+            self._outcome = _ABANDONED
             return trio.lowlevel.Abort.SUCCEEDED
 
         return await trio.lowlevel.wait_task_rescheduled(abort)
@@ -215,7 +225,7 @@ class _TrioRuntime:
         # them that have started.
         self._handles: set[_TrioTask] = set()
         self._live: set[Any] = set()
-        self._idle: Any = None  # a trio.Event that join() waits on; set whenever one finishes
+        self._idlers: set[Any] = set()  # trio.Events of join() calls, set whenever a task ends
         self._timers: list[tuple[float, int, _TrioTimer]] = []
         self._counter = itertools.count()
         self._timer_scope: Any = None
@@ -232,7 +242,7 @@ class _TrioRuntime:
         return handle
 
     async def _run(self, handle: _TrioTask, fn: Callable[..., Coroutine[Any, Any, None]], args: Any) -> None:
-        task = self._trio.lowlevel.current_task()
+        handle.task = task = self._trio.lowlevel.current_task()
         self._live.add(task)
         try:
             with handle.scope:
@@ -240,8 +250,8 @@ class _TrioRuntime:
         finally:
             self._live.discard(task)
             self._handles.discard(handle)
-            if self._idle is not None:
-                self._idle.set()
+            for idle in self._idlers:
+                idle.set()
 
     def call_at(self, when: float, callback: Callable[..., None], *args: Any) -> Cancellable:
         timer = _TrioTimer(callback, args)
@@ -271,16 +281,22 @@ class _TrioRuntime:
     def cancel_all(self) -> None:
         # Each task's own scope, not the nursery's: that one also covers the body of the
         # owner's `async with`, which is user code and not ours to cancel.
+        me = self._trio.lowlevel.current_task()  # a task of ours that closes its owner goes on
         for handle in list(self._handles):
-            handle.scope.cancel()
+            if handle.task is not me:
+                handle.scope.cancel()
 
     async def join(self) -> None:
         # A task of ours that closes its owner cannot wait for itself.
         me = 1 if self._trio.lowlevel.current_task() in self._live else 0
         while len(self._handles) > me:
-            self._idle = self._trio.Event()
-            with self._trio.CancelScope(shield=True):
-                await self._idle.wait()
+            idle = self._trio.Event()
+            self._idlers.add(idle)
+            try:
+                with self._trio.CancelScope(shield=True):
+                    await idle.wait()
+            finally:
+                self._idlers.discard(idle)
 
     async def aclose(self) -> None:
         # Leaving the nursery must happen in the task, and at the nesting level, that opened
@@ -290,6 +306,34 @@ class _TrioRuntime:
         self.cancel_all()
         cm, self._nursery_cm, self._nursery = self._nursery_cm, None, None
         await cm.__aexit__(None, None, None)
+
+
+@types.coroutine
+def resume(coro: Coroutine[Any, Any, T], pending: Any) -> Generator[Any, Any, T]:
+    """Await a coroutine that was already run by hand (``coro.send(None)``) up to a pause.
+
+    ``pending`` is what that first step yielded to the event loop; it is passed on, and from
+    then on everything is relayed both ways, exactly as ``await coro`` would have done. This
+    lets a caller take the common path (the coroutine finishes without pausing) without any
+    set-up, and only pay for a cancel scope when it actually has to wait. It works on any
+    event loop: it never looks at what is relayed.
+    """
+    while True:
+        try:
+            value = yield pending
+        except GeneratorExit:
+            coro.close()
+            raise
+        except BaseException as exc:
+            try:
+                pending = coro.throw(exc)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+        else:
+            try:
+                pending = coro.send(value)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
 
 
 async def open_runtime() -> Runtime:

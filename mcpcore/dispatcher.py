@@ -16,11 +16,14 @@ How a message travels:
   ``max_concurrency``: at the bound, ``feed`` waits, which stops the transport reading:
   backpressure instead of an unbounded queue); a notification goes to its handler.
 
-Ordering: incoming messages take effect in arrival order. Notification handlers (and async
-progress callbacks) run one at a time in the dispatcher's own task, never in the transport's;
-while one runs, later messages wait in a bounded queue behind it, so a request that follows
-``notifications/initialized`` is not started before that notification was handled, and a
-response is not delivered before the progress notifications that preceded it.
+Ordering: requests and notifications take effect in arrival order. Async notification
+handlers and async progress callbacks run one at a time in the dispatcher's own worker task,
+never in the transport's; while one runs, later requests and notifications wait behind it in
+a bounded queue, so a request that follows ``notifications/initialized`` starts after that
+notification was handled. Sync handlers and callbacks are called at once when nothing is
+queued. Answers to our own requests never wait in that queue (a notification handler may
+itself make a request and wait for its answer), except behind the progress callbacks of the
+same request: ``request()`` returns after the last of them ran.
 
 Cancellation both ways, and progress, follow the MCP utilities (``notifications/cancelled``,
 ``notifications/progress`` with ``_meta.progressToken``), which are generic JSON-RPC patterns.
@@ -29,6 +32,7 @@ Cancellation both ways, and progress, follow the MCP utilities (``notifications/
 from __future__ import annotations
 
 import enum
+import inspect
 import logging
 import math
 import traceback
@@ -38,7 +42,7 @@ from typing import Any, Final, Protocol, TypeAlias
 
 import anyio
 
-from mcpcore._runtime import Cancellable, Runtime, Waiter, open_runtime
+from mcpcore._runtime import Cancellable, Runtime, Waiter, open_runtime, resume
 from mcpcore.errors import (
     INTERNAL_ERROR,
     INVALID_REQUEST,
@@ -58,6 +62,7 @@ from mcpcore.wire import (
     Request,
     RequestId,
     Response,
+    encode,
     is_request_id,
 )
 
@@ -193,7 +198,17 @@ class RequestContext:
 class _Outgoing:
     """A request we sent and whose answer we await."""
 
-    __slots__ = ("deadline", "hard_deadline", "method", "on_progress", "timeout", "waiter")
+    __slots__ = (
+        "answer",
+        "deadline",
+        "hard_deadline",
+        "method",
+        "on_progress",
+        "sending",
+        "timeout",
+        "unfinished_progress",
+        "waiter",
+    )
 
     def __init__(
         self,
@@ -210,31 +225,41 @@ class _Outgoing:
         self.timeout = timeout  # seconds allowed between signs of life (the answer, or progress)
         self.deadline = deadline
         self.hard_deadline = hard_deadline
+        # Progress notifications received whose callback has not finished yet, and the answer
+        # when it arrived before they did: it is delivered after them.
+        self.unfinished_progress = 0
+        self.answer: Response | ErrorResponse | None = None
+        self.sending = False  # held back by the transport: its own deadline scope applies
 
 
 class _Incoming:
     """A request of the peer's that we are answering."""
 
-    __slots__ = ("batch", "cancelled", "task")
+    __slots__ = ("batch", "cancelled", "started", "task")
 
     def __init__(self, batch: _Batch | None) -> None:
         self.batch = batch
         self.cancelled = False
+        self.started = False
         self.task: Cancellable | None = None
 
 
 class _Batch:
     """Answers to one received batch, sent together once every request in it has finished."""
 
-    __slots__ = ("replies", "sealed", "waiting")
+    __slots__ = ("ids", "replies", "sealed", "waiting")
 
     def __init__(self) -> None:
+        self.ids: set[RequestId] = set()  # two answers with one id could not be told apart
         self.replies: list[Message] = []
-        self.waiting = 0
-        self.sealed = False  # every entry of the batch has been looked at
+        self.waiting = 0  # requests of the batch not answered yet
+        self.sealed = False  # every entry of the batch has been taken
 
     def complete(self) -> bool:
         return self.sealed and self.waiting == 0
+
+
+_Work: TypeAlias = tuple[Callable[..., Awaitable[None] | None], tuple[Any, ...]]
 
 
 class Dispatcher:
@@ -244,11 +269,12 @@ class Dispatcher:
 
     * ``request_timeout``: seconds a request waits for its answer (``None``: forever). A
       progress notification for the request restarts the clock, but never beyond
-      ``max_request_timeout`` seconds from the start.
+      ``max_request_timeout`` seconds from the start. Time spent waiting for the transport to
+      take the request (backpressure) counts too.
     * ``max_concurrency``: requests of the peer handled at once. At the bound the dispatcher
       stops taking messages from the transport until a handler finishes.
-    * ``max_queued_notifications``: messages held in order behind a running notification
-      handler before the transport is made to wait.
+    * ``max_queued_notifications``: requests and notifications held in order behind a running
+      notification handler before the transport is made to wait.
     * ``debug``: put the exception and traceback of a failing handler into the error sent
       to the peer; off by default, since they can reveal internals.
     """
@@ -289,8 +315,8 @@ class Dispatcher:
         self._capacity_waiters: deque[Waiter[None]] = deque()
 
         # Ordered work behind a running notification handler (see the module docstring).
-        self._queue: deque[Coroutine[Any, Any, None] | Awaitable[None]] = deque()
-        self._draining = False
+        self._queue: deque[_Work] = deque()
+        self._draining = False  # the worker has work, or is running some
         self._worker_wakeup: Waiter[None] | None = None
         self._space_waiters: deque[Waiter[None]] = deque()
 
@@ -299,7 +325,7 @@ class Dispatcher:
         self._timer_at = math.inf
 
         self._rt: Runtime | None = None
-        self._closed: ConnectionClosed | None = None
+        self._closed: str | None = None  # why the connection ended, once it has
         self._closed_waiters: list[Waiter[None]] = []
 
     # -- registration -------------------------------------------------------------------------
@@ -336,79 +362,83 @@ class Dispatcher:
     def closed(self) -> bool:
         return self._closed is not None
 
+    def _closed_error(self) -> ConnectionClosed:
+        # A fresh exception each time: one shared instance would pile up tracebacks, and keep
+        # every frame it passed through alive as long as the dispatcher.
+        return ConnectionClosed(self._closed or "Connection closed")
+
     async def wait_closed(self) -> None:
         """Return once the connection has ended (closed by either side)."""
-        if self._closed is None:
-            waiter: Waiter[None] = self._runtime().new_waiter()
-            self._closed_waiters.append(waiter)
+        if self._closed is not None:
+            return
+        waiter: Waiter[None] = self._runtime().new_waiter()
+        self._closed_waiters.append(waiter)
+        try:
             await waiter
+        finally:
+            if waiter in self._closed_waiters:
+                self._closed_waiters.remove(waiter)
 
     async def aclose(self) -> None:
         """End the connection: pending requests fail, handlers are cancelled and waited for.
 
-        It may be called at any time, from any task; leaving the ``async with`` block calls it.
+        It may be called at any time, from any task (a handler too); leaving the ``async with``
+        block calls it.
         """
-        self._close(ConnectionClosed("Connection closed"))
+        self._close("Connection closed")
         with anyio.CancelScope(shield=True):
             try:
                 await self.transport.aclose()
             except Exception:  # the transport may already be broken; closing must not fail
                 _log.debug("error while closing the transport", exc_info=True)
-        rt = self._rt
-        if rt is not None:
-            rt.cancel_all()
-            await rt.join()
+        if self._rt is not None:
+            await self._rt.join()
 
     def _runtime(self) -> Runtime:
         if self._rt is None:
             if self._closed is not None:
-                raise self._closed
+                raise self._closed_error()
             raise RuntimeError("use the Dispatcher as an async context manager first")
         return self._rt
 
     async def _read(self) -> None:
-        error: BaseException | None = None
         try:
             await self.transport.run(self)
         except Exception as exc:
-            error = exc
             _log.debug("transport failed", exc_info=True)
-        if error is None:
-            self._close(ConnectionClosed("Connection closed by peer"))
+            self._close(f"Connection lost: {exc}")
         else:
-            self._close(ConnectionClosed(f"Connection lost: {error}"))
+            self._close("Connection closed by peer")
 
-    def _close(self, reason: ConnectionClosed) -> None:
+    def _close(self, reason: str) -> None:
+        """Fail what waits, stop every task but the caller's; the joining is aclose()'s."""
         if self._closed is not None:
             return
         self._closed = reason
-        outgoing, self._outgoing = self._outgoing, {}
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        outgoing, self._outgoing = self._outgoing, {}
         for out in outgoing.values():
             if not out.waiter.done():
-                out.waiter.set_exception(reason)
+                out.waiter.set_exception(self._closed_error())
         for entry in self._incoming.values():
-            entry.cancelled = True
-            if entry.task is not None:
-                entry.task.cancel()
-        while self._queue:
-            pending = self._queue.popleft()
-            close = getattr(pending, "close", None)
-            if close is not None:  # a coroutine that will never run
-                close()
+            entry.cancelled = True  # nothing may be answered any more
+        while self._queue:  # work that will not run now
+            _close_coroutines(self._queue.popleft()[1])
         for waiters in (self._capacity_waiters, self._space_waiters):
             while waiters:
-                w = waiters.popleft()
-                if not w.done():
-                    w.set_exception(reason)
-        for w in self._closed_waiters:
-            if not w.done():
-                w.set_result(None)
+                waiter = waiters.popleft()
+                if not waiter.done():
+                    waiter.set_exception(self._closed_error())
+        for waiter in self._closed_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
         self._closed_waiters.clear()
         if self._worker_wakeup is not None and not self._worker_wakeup.done():
-            self._worker_wakeup.set_exception(reason)
+            self._worker_wakeup.set_result(None)
+        if self._rt is not None:
+            self._rt.cancel_all()  # handlers, the worker, the reader: all but the caller
 
     # -- sending ------------------------------------------------------------------------------
 
@@ -433,7 +463,9 @@ class Dispatcher:
         """
         rt = self._rt
         if rt is None or self._closed is not None:
-            raise self._closed or RuntimeError("use the Dispatcher as an async context manager first")
+            if self._closed is not None:
+                raise self._closed_error()
+            raise RuntimeError("use the Dispatcher as an async context manager first")
         rid = self._next_id
         self._next_id = rid + 1
         if on_progress is not None:
@@ -452,11 +484,19 @@ class Dispatcher:
             if deadline < self._timer_at:
                 self._arm_timer(deadline)
         self._outgoing[rid] = out
+        send = self.transport.send(Request(rid, method, params), related_request_id)
         try:
-            await self.transport.send(Request(rid, method, params), related_request_id)
+            # Run the send by hand up to its first pause: nearly always there is none, and
+            # the request is on its way at no extra cost. If the transport holds it back
+            # (backpressure), the rest of the send runs under the request's deadline.
+            pending = send.send(None)
+        except StopIteration:
+            pass
         except BaseException:
-            del self._outgoing[rid]  # never sent, so nothing to cancel at the peer
+            self._outgoing.pop(rid, None)  # never sent, so nothing to cancel at the peer
             raise
+        else:
+            await self._finish_send(rid, out, send, pending)
         try:
             return await out.waiter
         except BaseException as exc:
@@ -467,12 +507,32 @@ class Dispatcher:
                 await self._send_cancel(rid, f"Request {reason}", related_request_id)
             raise
 
+    async def _finish_send(
+        self, rid: RequestId, out: _Outgoing, send: Coroutine[Any, Any, None], pending: Any
+    ) -> None:
+        rt = self._runtime()
+        out.sending = True
+        try:
+            with anyio.move_on_after(out.deadline - rt.now()) as scope:
+                await resume(send, pending)
+        except BaseException:
+            self._outgoing.pop(rid, None)
+            raise
+        finally:
+            out.sending = False
+        if scope.cancelled_caught:
+            self._outgoing.pop(rid, None)
+            raise RequestTimeout(
+                f"Request {out.method!r} could not be sent in time: the peer is not taking messages",
+                {"method": out.method, "id": rid},
+            )
+
     async def notify(
         self, method: str, params: Params | None = None, *, related_request_id: RequestId | None = None
     ) -> None:
         """Send a notification."""
         if self._closed is not None:
-            raise self._closed
+            raise self._closed_error()
         await self.transport.send(Notification(method, params), related_request_id)
 
     # Timeouts. Arming a timer per request and cancelling it when the answer comes costs more
@@ -497,7 +557,7 @@ class Dispatcher:
         now = rt.now()
         nearest = math.inf
         for rid, out in self._outgoing.items():
-            if out.waiter.done():
+            if out.waiter.done() or out.answer is not None or out.sending:  # answered, or bounded by its send
                 continue
             if out.deadline <= now:
                 if out.deadline >= out.hard_deadline:
@@ -530,53 +590,116 @@ class Dispatcher:
     async def feed(self, item: Incoming) -> None:
         """Take one incoming message (or batch, or decode error) from the transport, in order.
 
-        Returns once the message has taken effect (a response delivered, a handler started),
+        Returns once the message has taken effect (an answer delivered, a handler started),
         or has been queued behind a running notification handler. Waits while the peer has
         ``max_concurrency`` requests running, or the queue is full: backpressure.
         """
         if self._closed is not None:
             return
-        if not self._draining:
-            # The two messages of every round trip take effect without awaiting anything.
-            if isinstance(item, Response):
-                out = self._outgoing.pop(item.id, None)
-                if out is None:
-                    self._unmatched(item)
-                elif not out.waiter.done():
-                    out.waiter.set_result(item.result)
-                return
-            if isinstance(item, Request) and self._active < self.max_concurrency:
-                handler = self._request_handlers.get(item.method)
-                if handler is not None and item.id not in self._incoming:
-                    self._start(item, handler, None)
-                    return
-            await self._dispatch(item, inline=True)
-        else:
-            await self._enqueue(self._dispatch(item, inline=False))
-
-    async def _dispatch(self, item: Incoming, *, inline: bool) -> None:
         if isinstance(item, Response):
-            self._resolve(item)
-        elif isinstance(item, Request):
-            await self._admit(item, None)
-        elif isinstance(item, Notification):
-            work = self._notification(item)
-            if work is not None:
-                await (self._enqueue(work) if inline else work)
-        elif isinstance(item, ErrorResponse):
-            self._resolve(item)
-        elif isinstance(item, list):
-            await self._batch(item, inline)
-        else:
-            await self._invalid(item, None)
+            self._answer(item)
+            return
+        if (
+            isinstance(item, Request)
+            and not self._draining
+            and self._active < self.max_concurrency
+            and not self._capacity_waiters
+        ):
+            # The request of a round trip takes effect without awaiting anything.
+            handler = self._request_handlers.get(item.method)
+            if handler is not None and item.id not in self._incoming:
+                self._start(item, handler, None)
+                return
+        await self._take(item, None)
 
-    def _resolve(self, response: Response | ErrorResponse) -> None:
+    async def _take(self, item: Incoming, batch: _Batch | None) -> None:
+        """Apply one incoming item: answers and errors at once, the rest in arrival order."""
+        if isinstance(item, (Response, ErrorResponse)):
+            self._answer(item)
+        elif isinstance(item, list):
+            await self._batch(item)
+        elif isinstance(item, DecodeError):
+            await self._invalid(item, batch)
+        else:
+            if isinstance(item, Request):
+                if batch is not None:
+                    batch.waiting += 1
+                    if item.id in batch.ids:
+                        reason = f"request id {item.id!r} appears twice in the batch"
+                        await self._reject(
+                            ErrorResponse(item.id, INVALID_REQUEST, "Invalid Request", reason), batch
+                        )
+                        return
+                    batch.ids.add(item.id)
+            elif item.method == PROGRESS:
+                self._progress_arrived(item)
+            if self._draining:
+                await self._enqueue(self._apply, item, batch)
+            else:
+                await self._apply(item, batch, inline=True)
+
+    async def _apply(self, item: Request | Notification, batch: _Batch | None, inline: bool = False) -> None:
+        if isinstance(item, Request):
+            await self._admit(item, batch)
+        elif item.method == PROGRESS:
+            await self._progress(item, inline)
+        else:
+            if item.method == CANCELLED:
+                self._cancelled(item.params)
+            handler = self._notification_handlers.get(item.method)
+            if handler is not None:
+                await self._callback(item.method, handler, (item,), inline, None)
+            elif item.method != CANCELLED:
+                _log.debug("no handler for notification %r", item.method)
+
+    async def _callback(
+        self,
+        what: str,
+        fn: Callable[..., Awaitable[None] | None],
+        args: tuple[Any, ...],
+        inline: bool,
+        progress_of: _Outgoing | None,
+    ) -> None:
+        """Run a notification handler or progress callback; an exception is logged, never raised.
+
+        From the transport (``inline``), an async one goes to the worker instead: it must not
+        run in the transport's task, nor be cancelled with it. ``progress_of`` is the request
+        whose progress this reports: it learns when the callback has finished.
+        """
+        if inline and _is_async(fn):
+            await self._enqueue(self._callback, what, fn, args, False, progress_of)
+            return
+        try:
+            result = fn(*args)
+        except Exception:
+            _log.exception("%s handler failed", what)
+            result = None
+        if result is not None:
+            if inline:  # an async callable that did not look like one
+                await self._enqueue(self._finish_callback, what, result, progress_of)
+                return
+            await self._finish_callback(what, result, None)
+        if progress_of is not None:
+            self._progress_done(progress_of)
+
+    async def _finish_callback(self, what: str, work: Awaitable[None], progress_of: _Outgoing | None) -> None:
+        try:
+            await work
+        except Exception:
+            _log.exception("%s handler failed", what)
+        if progress_of is not None:
+            self._progress_done(progress_of)
+
+    def _answer(self, response: Response | ErrorResponse) -> None:
         rid = response.id
-        out = self._outgoing.pop(rid, None) if rid is not None else None
+        out = None if rid is None else self._outgoing.pop(rid, None)
         if out is None:
             self._unmatched(response)
-            return
-        if not out.waiter.done():
+        elif out.unfinished_progress > 0:
+            # Progress callbacks of this request are still to run: answer after them.
+            self._outgoing[rid] = out  # type: ignore[index]  # not None when out was found
+            out.answer = response
+        elif not out.waiter.done():
             if isinstance(response, Response):
                 out.waiter.set_result(response.result)
             else:
@@ -598,30 +721,32 @@ class Dispatcher:
             error = ErrorResponse(
                 request.id, METHOD_NOT_FOUND, "Method not found", {"method": request.method}
             )
-            await self._reply(error, batch)
+            await self._reject(error, batch)
             return
-        while self._active >= self.max_concurrency:
-            waiter: Waiter[None] = self._runtime().new_waiter()
-            self._capacity_waiters.append(waiter)
-            await waiter
+        if self._active >= self.max_concurrency or self._capacity_waiters:
+            await self._wait_turn(self._capacity_waiters, self._has_capacity)
         if request.id in self._incoming:
             reason = f"request id {request.id!r} is already in use"
-            await self._reply(ErrorResponse(request.id, INVALID_REQUEST, "Invalid Request", reason), batch)
+            await self._reject(ErrorResponse(request.id, INVALID_REQUEST, "Invalid Request", reason), batch)
             return
         self._start(request, handler, batch)
 
+    def _has_capacity(self) -> bool:
+        return self._active < self.max_concurrency
+
     def _start(self, request: Request, handler: RequestHandler, batch: _Batch | None) -> None:
         entry = _Incoming(batch)
-        if batch is not None:
-            batch.waiting += 1
         self._incoming[request.id] = entry
         self._active += 1
         entry.task = self._runtime().spawn(self._handle, request, handler, entry)
 
     async def _handle(self, request: Request, handler: RequestHandler, entry: _Incoming) -> None:
         rid = request.id
+        entry.started = True
         ctx = RequestContext(self, request)
         try:
+            if entry.cancelled:  # cancelled before it could start
+                return
             try:
                 reply: Message = Response(rid, await handler(ctx))
             except McpError as exc:
@@ -639,14 +764,8 @@ class Dispatcher:
             self._active -= 1
             if self._capacity_waiters:
                 _wake_one(self._capacity_waiters)
-            batch = entry.batch
-            if batch is not None:
-                batch.waiting -= 1
-                if batch.complete() and self._closed is None:
-                    # This task may be under cancellation (the peer cancelled this request);
-                    # the other answers of the batch must still go out.
-                    with anyio.CancelScope(shield=True):
-                        await self._flush(batch)
+            if entry.batch is not None:
+                await self._batch_done(entry.batch)
             # Last: while its entry is in the table, the task counts as running.
             del self._incoming[rid]
 
@@ -657,25 +776,48 @@ class Dispatcher:
             return ErrorResponse(rid, INTERNAL_ERROR, f"Internal error: {exc!r}", detail)
         return ErrorResponse(rid, INTERNAL_ERROR, "Internal error")
 
-    async def _reply(self, reply: ErrorResponse, batch: _Batch | None) -> None:
-        """Answer a request of the peer's with an error (or keep it for its batch)."""
+    async def _reject(self, error: ErrorResponse, batch: _Batch | None) -> None:
+        """Answer a request of the peer's that will not run."""
         if batch is None:
-            await self._send_reply(reply, reply.id)
+            await self._send_reply(error, error.id)
         else:
-            batch.replies.append(reply)
+            batch.replies.append(error)
+            await self._batch_done(batch)
 
     async def _send_reply(self, reply: Message | list[Message], related: RequestId | None) -> None:
         try:
             await self.transport.send(reply, related)
         except EncodeError as exc:
-            if isinstance(reply, Response):
-                error = self._internal_error(reply.id, exc, "the result cannot be encoded")
-                await self._send_reply(error, related)
+            # A result JSON cannot carry: answer with an internal error in its place (in a
+            # batch, in the place of each such result), so that no caller waits in vain.
+            if isinstance(reply, list):
+                await self._send_reply([self._encodable(r, exc) for r in reply], related)
+            elif isinstance(reply, Response):
+                await self._send_reply(
+                    self._internal_error(reply.id, exc, "the result cannot be encoded"), related
+                )
             else:
                 _log.error("could not encode a reply", exc_info=True)
         except Exception:
             if self._closed is None:
                 _log.warning("could not send a reply", exc_info=True)
+
+    def _encodable(self, reply: Message, exc: EncodeError) -> Message:
+        try:
+            encode(reply)
+        except EncodeError:
+            if isinstance(reply, Response):
+                return self._internal_error(reply.id, exc, "the result cannot be encoded")
+            raise
+        return reply
+
+    async def _batch_done(self, batch: _Batch) -> None:
+        batch.waiting -= 1
+        if batch.complete() and self._closed is None:
+            # This task may be under cancellation (the peer cancelled this request); the
+            # other answers of the batch must still go out.
+            with anyio.CancelScope(shield=True):
+                await self._flush(batch)
 
     async def _flush(self, batch: _Batch) -> None:
         # JSON-RPC: answer a batch with one array of the responses, or with nothing at all if
@@ -683,20 +825,6 @@ class Dispatcher:
         if batch.replies:
             replies, batch.replies = batch.replies, []
             await self._send_reply(replies, None)
-
-    def _notification(self, note: Notification) -> Awaitable[None] | None:
-        """React to a notification; return the part that must run in order, if any."""
-        method = note.method
-        if method == CANCELLED:
-            self._cancelled(note.params)
-        elif method == PROGRESS:
-            return self._progress(note)
-        handler = self._notification_handlers.get(method)
-        if handler is None:
-            if method != CANCELLED:
-                _log.debug("no handler for notification %r", method)
-            return None
-        return _call_guarded(method, handler, note)
 
     def _cancelled(self, params: Params | None) -> None:
         # Malformed or unknown cancellations are ignored, as MCP says: the request may well
@@ -709,45 +837,52 @@ class Dispatcher:
             return
         _log.debug("peer cancelled request %r: %s", rid, params.get("reason"))
         entry.cancelled = True
-        if entry.task is not None:
+        # A task that has not started sees the flag when it does; cancelling it now could
+        # keep its clean-up from ever running.
+        if entry.started and entry.task is not None:
             entry.task.cancel()
 
-    def _progress(self, note: Notification) -> Awaitable[None] | None:
+    def _progress_arrived(self, note: Notification) -> None:
+        """Count a progress notification for one of our requests until its callback has run."""
+        out = self._progress_target(note)
+        if out is not None:
+            out.unfinished_progress += 1
+
+    def _progress_target(self, note: Notification) -> _Outgoing | None:
         params = note.params
-        if type(params) is not dict:
-            return None
-        token = params.get("progressToken")
+        token = params.get("progressToken") if type(params) is dict else None
         out = self._outgoing.get(token) if is_request_id(token) else None
-        if out is None or out.on_progress is None:
+        return out if out is not None and out.on_progress is not None else None
+
+    async def _progress(self, note: Notification, inline: bool) -> None:
+        out = self._progress_target(note)
+        if out is None:  # not for one of our requests: perhaps the application knows it
             handler = self._notification_handlers.get(PROGRESS)
-            return None if handler is None else _call_guarded(PROGRESS, handler, note)
-        progress = params.get("progress")
-        total = params.get("total")
-        message = params.get("message")
+            if handler is not None:
+                await self._callback(PROGRESS, handler, (note,), inline, None)
+            return
+        params: dict[str, Any] = note.params  # type: ignore[assignment]  # _progress_target checked it
+        progress, total, message = params.get("progress"), params.get("total"), params.get("message")
         if not _is_number(progress) or (total is not None and not _is_number(total)):
             _log.debug("ignoring malformed progress notification %r", params)
-            return None
+            self._progress_done(out)
+            return
         if out.timeout is not None and self._rt is not None:
             out.deadline = min(self._rt.now() + out.timeout, out.hard_deadline)
-        return _call_guarded(
-            PROGRESS, out.on_progress, progress, total, message if type(message) is str else None
-        )
+        args = (progress, total, message if type(message) is str else None)
+        await self._callback(PROGRESS, out.on_progress, args, inline, out)  # type: ignore[arg-type]
 
-    async def _batch(self, items: Batch, inline: bool) -> None:
-        # JSON-RPC lets the entries of a batch take effect in any order; they are taken in
-        # order, and the answers go back together once all requests in it have finished.
+    def _progress_done(self, out: _Outgoing) -> None:
+        if out.unfinished_progress > 0:
+            out.unfinished_progress -= 1
+        if out.unfinished_progress == 0 and out.answer is not None:
+            answer, out.answer = out.answer, None
+            self._answer(answer)
+
+    async def _batch(self, items: Batch) -> None:
         batch = _Batch()
         for item in items:
-            if isinstance(item, Request):
-                await self._admit(item, batch)
-            elif isinstance(item, (Response, ErrorResponse)):
-                self._resolve(item)
-            elif isinstance(item, Notification):
-                work = self._notification(item)
-                if work is not None:
-                    await (self._enqueue(work) if inline else work)
-            else:
-                await self._invalid(item, batch)
+            await self._take(item, batch)
         batch.sealed = True
         if batch.complete():
             await self._flush(batch)
@@ -755,7 +890,11 @@ class Dispatcher:
     async def _invalid(self, error: DecodeError, batch: _Batch | None) -> None:
         if not error.is_response:
             _log.debug("answering an invalid message: %s", error)
-            await self._reply(error.to_response(), batch)
+            reply = error.to_response()
+            if batch is None:
+                await self._send_reply(reply, None)
+            else:
+                batch.replies.append(reply)
             return
         # Never answer a response, valid or not: two peers could bounce errors forever. But
         # do not leave the request it was meant for waiting until it times out.
@@ -766,17 +905,39 @@ class Dispatcher:
 
     # -- the ordered queue --------------------------------------------------------------------
 
-    async def _enqueue(self, work: Awaitable[None]) -> None:
-        while len(self._queue) >= self.max_queued_notifications:
+    async def _wait_turn(self, waiters: deque[Waiter[None]], has_room: Callable[[], bool]) -> None:
+        """Wait in line until there is room. A turn given to a task that is cancelled before
+        it could use it goes to the next in line, so no wake-up is ever lost."""
+        while True:
             waiter: Waiter[None] = self._runtime().new_waiter()
-            self._space_waiters.append(waiter)
-            await waiter
+            waiters.append(waiter)
+            try:
+                await waiter
+            except BaseException:
+                if waiter in waiters:
+                    waiters.remove(waiter)
+                if has_room():
+                    _wake_one(waiters)
+                raise
+            if has_room():
+                return
+
+    def _has_queue_space(self) -> bool:
+        return len(self._queue) < self.max_queued_notifications
+
+    async def _enqueue(self, fn: Callable[..., Awaitable[None] | None], *args: Any) -> None:
+        """Queue work for the worker. Work that can no longer run is dropped, and a coroutine
+        it carries is closed, so that nothing is left never awaited."""
+        try:
+            if not self._has_queue_space() or self._space_waiters:
+                await self._wait_turn(self._space_waiters, self._has_queue_space)
+        except BaseException:
+            _close_coroutines(args)
+            raise
         if self._closed is not None:
-            close = getattr(work, "close", None)
-            if close is not None:
-                close()
+            _close_coroutines(args)
             return
-        self._queue.append(work)
+        self._queue.append((fn, args))
         if not self._draining:
             self._draining = True
             wakeup = self._worker_wakeup
@@ -787,47 +948,40 @@ class Dispatcher:
         queue = self._queue
         while self._closed is None:
             while queue:
-                work = queue.popleft()
+                fn, args = queue.popleft()
                 if self._space_waiters:
                     _wake_one(self._space_waiters)
                 try:
-                    await work
-                except ConnectionClosed:
-                    return
+                    result = fn(*args)
+                    if result is not None:
+                        await result
                 except Exception:
+                    if self.closed:
+                        return
                     _log.exception("processing a queued message failed")
             self._draining = False
-            self._worker_wakeup = self._runtime().new_waiter()
-            try:
-                await self._worker_wakeup
-            except ConnectionClosed:
+            if self.closed:  # closed by a handler it ran: nobody will wake it
                 return
+            self._worker_wakeup = self._runtime().new_waiter()
+            await self._worker_wakeup
 
 
-async def _await_guarded(what: str, work: Awaitable[None]) -> None:
-    try:
-        await work
-    except Exception:
-        _log.exception("%s handler failed", what)
+def _close_coroutines(args: tuple[Any, ...]) -> None:
+    for arg in args:
+        if inspect.iscoroutine(arg):
+            arg.close()
 
 
-def _call_guarded(what: str, fn: Callable[..., Awaitable[None] | None], *args: Any) -> Awaitable[None] | None:
-    """Call a notification handler or progress callback; return its awaitable, if it made one.
-
-    An exception is logged, never raised: a notification has nobody to answer.
-    """
-    try:
-        result = fn(*args)
-    except Exception:
-        _log.exception("%s handler failed", what)
-        return None
-    return None if result is None else _await_guarded(what, result)
+def _is_async(fn: Callable[..., Any]) -> bool:
+    """A coroutine function, or an object whose ``__call__`` is one."""
+    call = getattr(type(fn), "__call__", None)  # noqa: B004 - looking for the method, not testing callability
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(call)
 
 
 def _wake_one(waiters: deque[Waiter[None]]) -> None:
     while waiters:
         waiter = waiters.popleft()
-        if not waiter.done():  # a waiter whose task was cancelled is skipped
+        if not waiter.done():  # a waiter whose task gave up is skipped
             waiter.set_result(None)
             return
 

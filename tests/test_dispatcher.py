@@ -597,14 +597,17 @@ async def test_notifications_sent_before_a_response_arrive_before_it() -> None:
         assert arrived == [*(Notification("log", {"i": i}) for i in range(3)), Response(1, "end")]
 
 
-async def test_async_notification_handlers_finish_before_the_response_is_delivered() -> None:
+async def test_async_notification_handlers_run_in_order_without_holding_answers_back() -> None:
     async with dispatcher_pair() as (client, server):
         logged: list[int] = []
+        all_logged = anyio.Event()
 
         async def on_log(note: Notification) -> None:
             await anyio.sleep(0.01)
             assert isinstance(note.params, dict)
             logged.append(note.params["i"])
+            if len(logged) == 5:
+                all_logged.set()
 
         async def chatty(ctx: RequestContext) -> Any:
             for i in range(5):
@@ -613,7 +616,11 @@ async def test_async_notification_handlers_finish_before_the_response_is_deliver
 
         client.on_notification("log", on_log)
         server.on_request("chatty", chatty)
+        # The answer is not queued behind the log handlers: one of them could be waiting for
+        # an answer itself (a list_changed handler that lists again, say).
         assert await client.request("chatty") == "end"
+        with anyio.fail_after(5):
+            await all_logged.wait()
         assert logged == [0, 1, 2, 3, 4]
 
 
