@@ -97,7 +97,9 @@ class Receiver(Protocol):
 class Transport(Protocol):
     """What the dispatcher needs of a transport.
 
-    ``send`` writes one message (or a batch) and keeps the order of calls;
+    ``send`` writes one message (or a batch) and keeps the order of calls; it must be a
+    coroutine function (``async def``), and should return without pausing unless it really has
+    to wait (the dispatcher steps it by hand to keep the common path cheap);
     ``related_request_id`` names the incoming request a message belongs to (its response, or a
     notification or request sent while handling it), for transports that route by request,
     like Streamable HTTP. ``run`` delivers every incoming message to ``receiver.feed`` until
@@ -522,6 +524,7 @@ class Dispatcher:
             out.sending = False
         if scope.cancelled_caught:
             self._outgoing.pop(rid, None)
+            self._abandoned.append(rid)  # it may have got through just as the deadline hit
             raise RequestTimeout(
                 f"Request {out.method!r} could not be sent in time: the peer is not taking messages",
                 {"method": out.method, "id": rid},
@@ -786,30 +789,35 @@ class Dispatcher:
 
     async def _send_reply(self, reply: Message | list[Message], related: RequestId | None) -> None:
         try:
-            await self.transport.send(reply, related)
-        except EncodeError as exc:
-            # A result JSON cannot carry: answer with an internal error in its place (in a
-            # batch, in the place of each such result), so that no caller waits in vain.
-            if isinstance(reply, list):
-                await self._send_reply([self._encodable(r, exc) for r in reply], related)
-            elif isinstance(reply, Response):
-                await self._send_reply(
-                    self._internal_error(reply.id, exc, "the result cannot be encoded"), related
-                )
-            else:
-                _log.error("could not encode a reply", exc_info=True)
+            try:
+                await self.transport.send(reply, related)
+            except EncodeError as exc:
+                # Something JSON cannot carry: answer with what it can, so that no caller
+                # waits in vain (in a batch, entry by entry).
+                if isinstance(reply, list):
+                    await self.transport.send([self._encodable(r, exc) for r in reply], related)
+                else:
+                    await self.transport.send(self._encodable(reply, exc), related)
         except Exception:
             if self._closed is None:
                 _log.warning("could not send a reply", exc_info=True)
 
     def _encodable(self, reply: Message, exc: EncodeError) -> Message:
+        """``reply`` itself if JSON can carry it; else the same error without its data; else -32603."""
         try:
             encode(reply)
+            return reply
         except EncodeError:
-            if isinstance(reply, Response):
-                return self._internal_error(reply.id, exc, "the result cannot be encoded")
-            raise
-        return reply
+            pass
+        rid = reply.id if isinstance(reply, (Response, ErrorResponse)) else None
+        if isinstance(reply, ErrorResponse):
+            without_data = ErrorResponse(rid, reply.code, reply.message)
+            try:
+                encode(without_data)
+                return without_data
+            except EncodeError:
+                pass
+        return self._internal_error(rid, exc, "a reply cannot be encoded")
 
     async def _batch_done(self, batch: _Batch) -> None:
         batch.waiting -= 1
@@ -857,6 +865,9 @@ class Dispatcher:
     async def _progress(self, note: Notification, inline: bool) -> None:
         out = self._progress_target(note)
         if out is None:  # not for one of our requests: perhaps the application knows it
+            token = note.params.get("progressToken") if type(note.params) is dict else None
+            if is_request_id(token) and token in self._abandoned:
+                return  # progress of a request we gave up on
             handler = self._notification_handlers.get(PROGRESS)
             if handler is not None:
                 await self._callback(PROGRESS, handler, (note,), inline, None)

@@ -155,6 +155,40 @@ async def test_a_result_json_cannot_carry_becomes_an_internal_error() -> None:
         assert await client.request("ok") == "ok"
 
 
+async def test_an_error_whose_data_json_cannot_carry_arrives_without_its_data() -> None:
+    async with dispatcher_pair() as (client, server):
+
+        async def fail(ctx: RequestContext) -> Any:
+            raise McpError(-32000, "custom failure", {"a set": {1, 2}})
+
+        async def fail_badly(ctx: RequestContext) -> Any:
+            raise McpError(-32000, "a lone surrogate \ud800 in the message")
+
+        server.on_request("fail", fail)
+        server.on_request("fail badly", fail_badly)
+        with anyio.fail_after(5):
+            with pytest.raises(McpError) as info:
+                await client.request("fail")
+            assert (info.value.code, info.value.message, info.value.data) == (-32000, "custom failure", None)
+            with pytest.raises(McpError) as info:
+                await client.request("fail badly")
+            assert info.value.code == INTERNAL_ERROR
+
+
+async def test_a_batch_keeps_its_answers_when_one_error_cannot_be_encoded() -> None:
+    async with dispatcher_and_raw_peer(allow_batch=True) as (server, peer):
+
+        async def fail(ctx: RequestContext) -> Any:
+            raise McpError(-32000, "custom failure", {"a set": {1, 2}})
+
+        server.on_request("fail", fail)
+        server.on_request("echo", lambda ctx: _value(ctx.params))
+        await peer.send([Request(1, "fail"), Request(2, "echo", [2])])
+        reply = await peer.receive()
+        assert isinstance(reply, list)
+        assert sorted(reply, key=repr) == [ErrorResponse(1, -32000, "custom failure"), Response(2, [2])]
+
+
 async def test_params_json_cannot_carry_fail_at_the_caller_and_send_nothing() -> None:
     async with dispatcher_and_raw_peer() as (client, peer):
         with pytest.raises(EncodeError):
