@@ -32,17 +32,18 @@ Cancellation both ways, and progress, follow the MCP utilities (``notifications/
 from __future__ import annotations
 
 import enum
+import functools
 import inspect
 import logging
 import math
 import traceback
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from typing import Any, Final, Protocol, TypeAlias
 
 import anyio
 
-from mcpcore._runtime import Cancellable, Runtime, Waiter, open_runtime, resume
+from mcpcore._runtime import Cancellable, Runtime, Waiter, open_runtime
 from mcpcore.errors import (
     INTERNAL_ERROR,
     INVALID_REQUEST,
@@ -206,9 +207,9 @@ class _Outgoing:
         "hard_deadline",
         "method",
         "on_progress",
-        "sending",
+        "progress_queue",
+        "sent",
         "timeout",
-        "unfinished_progress",
         "waiter",
     )
 
@@ -227,11 +228,15 @@ class _Outgoing:
         self.timeout = timeout  # seconds allowed between signs of life (the answer, or progress)
         self.deadline = deadline
         self.hard_deadline = hard_deadline
-        # Progress notifications received whose callback has not finished yet, and the answer
-        # when it arrived before they did: it is delivered after them.
-        self.unfinished_progress = 0
+        # Async progress callbacks not run yet, in order, while a task of this request runs
+        # them (None: no such task); and the answer when it arrived before they finished.
+        self.progress_queue: deque[_ProgressStep] | None = None
         self.answer: Response | ErrorResponse | None = None
-        self.sending = False  # held back by the transport: its own deadline scope applies
+        self.sent = False  # the transport has taken it; until then its deadline is not judged
+
+
+_ProgressStep: TypeAlias = "Callable[[], Awaitable[None] | None] | Awaitable[None]"
+"""A progress callback to call, or the awaitable a callback already returned."""
 
 
 class _Incoming:
@@ -486,19 +491,19 @@ class Dispatcher:
             if deadline < self._timer_at:
                 self._arm_timer(deadline)
         self._outgoing[rid] = out
-        send = self.transport.send(Request(rid, method, params), related_request_id)
         try:
-            # Run the send by hand up to its first pause: nearly always there is none, and
-            # the request is on its way at no extra cost. If the transport holds it back
-            # (backpressure), the rest of the send runs under the request's deadline.
-            pending = send.send(None)
-        except StopIteration:
-            pass
-        except BaseException:
-            self._outgoing.pop(rid, None)  # never sent, so nothing to cancel at the peer
+            await self.transport.send(Request(rid, method, params), related_request_id)
+            out.sent = True
+        except BaseException as exc:
+            self._outgoing.pop(rid, None)
+            if isinstance(exc, anyio.get_cancelled_exc_class()):
+                # Cancelled while the transport held the request back: it may have got
+                # through, so tell the peer, and expect a late answer.
+                self._abandoned.append(rid)
+                await self._send_cancel(rid, "Request cancelled by the caller", related_request_id)
             raise
-        else:
-            await self._finish_send(rid, out, send, pending)
+        if out.deadline < self._timer_at:  # the sweep may have passed it over while it was sent
+            self._arm_timer(out.deadline)
         try:
             return await out.waiter
         except BaseException as exc:
@@ -508,27 +513,6 @@ class Dispatcher:
                 reason = "timed out" if isinstance(exc, RequestTimeout) else "cancelled by the caller"
                 await self._send_cancel(rid, f"Request {reason}", related_request_id)
             raise
-
-    async def _finish_send(
-        self, rid: RequestId, out: _Outgoing, send: Coroutine[Any, Any, None], pending: Any
-    ) -> None:
-        rt = self._runtime()
-        out.sending = True
-        try:
-            with anyio.move_on_after(out.deadline - rt.now()) as scope:
-                await resume(send, pending)
-        except BaseException:
-            self._outgoing.pop(rid, None)
-            raise
-        finally:
-            out.sending = False
-        if scope.cancelled_caught:
-            self._outgoing.pop(rid, None)
-            self._abandoned.append(rid)  # it may have got through just as the deadline hit
-            raise RequestTimeout(
-                f"Request {out.method!r} could not be sent in time: the peer is not taking messages",
-                {"method": out.method, "id": rid},
-            )
 
     async def notify(
         self, method: str, params: Params | None = None, *, related_request_id: RequestId | None = None
@@ -560,7 +544,9 @@ class Dispatcher:
         now = rt.now()
         nearest = math.inf
         for rid, out in self._outgoing.items():
-            if out.waiter.done() or out.answer is not None or out.sending:  # answered, or bounded by its send
+            # Answered: not late. Not sent yet: the caller's own scope bounds a blocked send, and
+            # a timeout set now would be an exception nobody retrieves if it is abandoned.
+            if out.waiter.done() or out.answer is not None or not out.sent:
                 continue
             if out.deadline <= now:
                 if out.deadline >= out.hard_deadline:
@@ -634,8 +620,8 @@ class Dispatcher:
                         )
                         return
                     batch.ids.add(item.id)
-            elif item.method == PROGRESS:
-                self._progress_arrived(item)
+            elif item.method == PROGRESS and self._own_progress(item):
+                return
             if self._draining:
                 await self._enqueue(self._apply, item, batch)
             else:
@@ -644,64 +630,49 @@ class Dispatcher:
     async def _apply(self, item: Request | Notification, batch: _Batch | None, inline: bool = False) -> None:
         if isinstance(item, Request):
             await self._admit(item, batch)
-        elif item.method == PROGRESS:
-            await self._progress(item, inline)
         else:
             if item.method == CANCELLED:
                 self._cancelled(item.params)
             handler = self._notification_handlers.get(item.method)
             if handler is not None:
-                await self._callback(item.method, handler, (item,), inline, None)
+                await self._callback(item.method, handler, (item,), inline)
             elif item.method != CANCELLED:
                 _log.debug("no handler for notification %r", item.method)
 
     async def _callback(
-        self,
-        what: str,
-        fn: Callable[..., Awaitable[None] | None],
-        args: tuple[Any, ...],
-        inline: bool,
-        progress_of: _Outgoing | None,
+        self, what: str, fn: Callable[..., Awaitable[None] | None], args: tuple[Any, ...], inline: bool
     ) -> None:
-        """Run a notification handler or progress callback; an exception is logged, never raised.
+        """Run a notification handler; an exception is logged, never raised.
 
         From the transport (``inline``), an async one goes to the worker instead: it must not
-        run in the transport's task, nor be cancelled with it. ``progress_of`` is the request
-        whose progress this reports: it learns when the callback has finished.
+        run in the transport's task, nor be cancelled with it.
         """
         if inline and _is_async(fn):
-            await self._enqueue(self._callback, what, fn, args, False, progress_of)
+            await self._enqueue(self._callback, what, fn, args, False)
             return
         try:
             result = fn(*args)
         except Exception:
             _log.exception("%s handler failed", what)
-            result = None
+            return
         if result is not None:
             if inline:  # an async callable that did not look like one
-                await self._enqueue(self._finish_callback, what, result, progress_of)
+                await self._enqueue(_await_logged, what, result)
                 return
-            await self._finish_callback(what, result, None)
-        if progress_of is not None:
-            self._progress_done(progress_of)
-
-    async def _finish_callback(self, what: str, work: Awaitable[None], progress_of: _Outgoing | None) -> None:
-        try:
-            await work
-        except Exception:
-            _log.exception("%s handler failed", what)
-        if progress_of is not None:
-            self._progress_done(progress_of)
+            await _await_logged(what, result)
 
     def _answer(self, response: Response | ErrorResponse) -> None:
         rid = response.id
         out = None if rid is None else self._outgoing.pop(rid, None)
         if out is None:
             self._unmatched(response)
-        elif out.unfinished_progress > 0:
-            # Progress callbacks of this request are still to run: answer after them.
+        elif out.progress_queue is not None:
+            # Progress callbacks of this request are still running: answer after them.
             self._outgoing[rid] = out  # type: ignore[index]  # not None when out was found
-            out.answer = response
+            if out.answer is None:
+                out.answer = response
+            else:
+                _log.warning("dropping a second answer for request %r", rid)
         elif not out.waiter.done():
             if isinstance(response, Response):
                 out.waiter.set_result(response.result)
@@ -741,7 +712,11 @@ class Dispatcher:
         entry = _Incoming(batch)
         self._incoming[request.id] = entry
         self._active += 1
-        entry.task = self._runtime().spawn(self._handle, request, handler, entry)
+        entry.task = task = self._runtime().spawn(self._handle, request, handler, entry)
+        if entry.cancelled and self._closed is None:
+            # The peer cancelled it while it started eagerly (Python 3.12+), before the task
+            # was known. (Closing marks entries too, but spares the task that closed.)
+            task.cancel()
 
     async def _handle(self, request: Request, handler: RequestHandler, entry: _Incoming) -> None:
         rid = request.id
@@ -850,45 +825,68 @@ class Dispatcher:
         if entry.started and entry.task is not None:
             entry.task.cancel()
 
-    def _progress_arrived(self, note: Notification) -> None:
-        """Count a progress notification for one of our requests until its callback has run."""
-        out = self._progress_target(note)
-        if out is not None:
-            out.unfinished_progress += 1
+    def _own_progress(self, note: Notification) -> bool:
+        """Deliver progress for one of our requests, at once; False if it is not one of ours.
 
-    def _progress_target(self, note: Notification) -> _Outgoing | None:
+        Progress does not wait in the ordered queue: a notification handler running there may
+        be waiting for this very request. Its deadline moves on arrival. A sync callback is
+        called at once; async ones run one after another in a task of their own for this
+        request, and the answer is held until they have all run.
+        """
         params = note.params
         token = params.get("progressToken") if type(params) is dict else None
-        out = self._outgoing.get(token) if is_request_id(token) else None
-        return out if out is not None and out.on_progress is not None else None
-
-    async def _progress(self, note: Notification, inline: bool) -> None:
-        out = self._progress_target(note)
-        if out is None:  # not for one of our requests: perhaps the application knows it
-            token = note.params.get("progressToken") if type(note.params) is dict else None
-            if is_request_id(token) and token in self._abandoned:
-                return  # progress of a request we gave up on
-            handler = self._notification_handlers.get(PROGRESS)
-            if handler is not None:
-                await self._callback(PROGRESS, handler, (note,), inline, None)
-            return
-        params: dict[str, Any] = note.params  # type: ignore[assignment]  # _progress_target checked it
+        if not is_request_id(token):
+            return False
+        out = self._outgoing.get(token)
+        if out is None or out.on_progress is None:
+            return token in self._abandoned  # progress of a request we gave up on: dropped
+        assert type(params) is dict
         progress, total, message = params.get("progress"), params.get("total"), params.get("message")
         if not _is_number(progress) or (total is not None and not _is_number(total)):
             _log.debug("ignoring malformed progress notification %r", params)
-            self._progress_done(out)
-            return
+            return True
         if out.timeout is not None and self._rt is not None:
             out.deadline = min(self._rt.now() + out.timeout, out.hard_deadline)
-        args = (progress, total, message if type(message) is str else None)
-        await self._callback(PROGRESS, out.on_progress, args, inline, out)  # type: ignore[arg-type]
+        callback = out.on_progress
+        args: tuple[Any, ...] = (progress, total, message if type(message) is str else None)
+        if out.progress_queue is None and not _is_async(callback):
+            try:
+                result = callback(*args)
+            except Exception:
+                _log.exception("progress callback failed")
+                return True
+            if result is None:
+                return True
+            self._queue_progress(out, result)  # an async callable that did not look like one
+        else:
+            self._queue_progress(out, functools.partial(callback, *args))
+        return True
 
-    def _progress_done(self, out: _Outgoing) -> None:
-        if out.unfinished_progress > 0:
-            out.unfinished_progress -= 1
-        if out.unfinished_progress == 0 and out.answer is not None:
+    def _queue_progress(self, out: _Outgoing, step: _ProgressStep) -> None:
+        if out.progress_queue is None:
+            out.progress_queue = deque([step])
+            self._runtime().spawn(self._run_progress, out)
+        else:
+            out.progress_queue.append(step)
+
+    async def _run_progress(self, out: _Outgoing) -> None:
+        queue = out.progress_queue
+        assert queue is not None
+        try:
+            while queue and not out.waiter.done():  # nobody listens once the caller is gone
+                step = queue.popleft()
+                try:
+                    result = step() if callable(step) else step
+                    if result is not None:
+                        await result
+                except Exception:
+                    _log.exception("progress callback failed")
+        finally:
+            _close_coroutines(tuple(queue))  # steps that will not run now
+            out.progress_queue = None
             answer, out.answer = out.answer, None
-            self._answer(answer)
+            if answer is not None:
+                self._answer(answer)
 
     async def _batch(self, items: Batch) -> None:
         batch = _Batch()
@@ -975,6 +973,13 @@ class Dispatcher:
                 return
             self._worker_wakeup = self._runtime().new_waiter()
             await self._worker_wakeup
+
+
+async def _await_logged(what: str, work: Awaitable[None]) -> None:
+    try:
+        await work
+    except Exception:
+        _log.exception("%s handler failed", what)
 
 
 def _close_coroutines(args: tuple[Any, ...]) -> None:
