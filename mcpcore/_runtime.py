@@ -19,13 +19,11 @@ import heapq
 import itertools
 import math
 import sys
-import types
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any, Protocol, TypeVar
 
 import anyio
 
-T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
 
@@ -306,34 +304,6 @@ class _TrioRuntime:
         self.cancel_all()
         cm, self._nursery_cm, self._nursery = self._nursery_cm, None, None
         await cm.__aexit__(None, None, None)
-
-
-@types.coroutine
-def resume(coro: Coroutine[Any, Any, T], pending: Any) -> Generator[Any, Any, T]:
-    """Await a coroutine that was already run by hand (``coro.send(None)``) up to a pause.
-
-    ``pending`` is what that first step yielded to the event loop; it is passed on, and from
-    then on everything is relayed both ways, exactly as ``await coro`` would have done. This
-    lets a caller take the common path (the coroutine finishes without pausing) without any
-    set-up, and only pay for a cancel scope when it actually has to wait. It works on any
-    event loop: it never looks at what is relayed.
-    """
-    while True:
-        try:
-            value = yield pending
-        except GeneratorExit:
-            coro.close()
-            raise
-        except BaseException as exc:
-            try:
-                pending = coro.throw(exc)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-        else:
-            try:
-                pending = coro.send(value)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
 
 
 async def open_runtime() -> Runtime:

@@ -98,9 +98,9 @@ class Receiver(Protocol):
 class Transport(Protocol):
     """What the dispatcher needs of a transport.
 
-    ``send`` writes one message (or a batch) and keeps the order of calls; it must be a
-    coroutine function (``async def``), and should return without pausing unless it really has
-    to wait (the dispatcher steps it by hand to keep the common path cheap);
+    ``send`` writes one message (or a batch) and keeps the order of calls; it may wait when
+    the peer does not keep up (backpressure), and raises ``ConnectionClosed`` once the
+    connection is gone;
     ``related_request_id`` names the incoming request a message belongs to (its response, or a
     notification or request sent while handling it), for transports that route by request,
     like Streamable HTTP. ``run`` delivers every incoming message to ``receiver.feed`` until
