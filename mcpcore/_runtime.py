@@ -219,10 +219,8 @@ class _TrioRuntime:
         self.new_waiter = _TrioWaiter
         self._nursery: Any = None
         self._nursery_cm: Any = None
-        # Tasks spawned and not finished (a nursery does not tell), and the trio tasks among
-        # them that have started.
+        # Tasks spawned and not finished: a nursery does not tell.
         self._handles: set[_TrioTask] = set()
-        self._live: set[Any] = set()
         self._idlers: set[Any] = set()  # trio.Events of join() calls, set whenever a task ends
         self._timers: list[tuple[float, int, _TrioTimer]] = []
         self._counter = itertools.count()
@@ -240,13 +238,11 @@ class _TrioRuntime:
         return handle
 
     async def _run(self, handle: _TrioTask, fn: Callable[..., Coroutine[Any, Any, None]], args: Any) -> None:
-        handle.task = task = self._trio.lowlevel.current_task()
-        self._live.add(task)
+        handle.task = self._trio.lowlevel.current_task()
         try:
             with handle.scope:
                 await fn(*args)
         finally:
-            self._live.discard(task)
             self._handles.discard(handle)
             for idle in self._idlers:
                 idle.set()
@@ -286,7 +282,8 @@ class _TrioRuntime:
 
     async def join(self) -> None:
         # A task of ours that closes its owner cannot wait for itself.
-        me = 1 if self._trio.lowlevel.current_task() in self._live else 0
+        current = self._trio.lowlevel.current_task()
+        me = 1 if any(handle.task is current for handle in self._handles) else 0
         while len(self._handles) > me:
             idle = self._trio.Event()
             self._idlers.add(idle)

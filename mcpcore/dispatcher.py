@@ -468,11 +468,9 @@ class Dispatcher:
         :class:`ConnectionClosed` if the connection ends first; in both cases, and when the
         caller is cancelled, the peer is sent ``notifications/cancelled``.
         """
-        rt = self._rt
-        if rt is None or self._closed is not None:
-            if self._closed is not None:
-                raise self._closed_error()
-            raise RuntimeError("use the Dispatcher as an async context manager first")
+        if self._closed is not None:
+            raise self._closed_error()
+        rt = self._runtime()
         rid = self._next_id
         self._next_id = rid + 1
         if on_progress is not None:
@@ -488,8 +486,6 @@ class Dispatcher:
             if deadline > hard_deadline:
                 deadline = hard_deadline
             out = _Outgoing(rt.new_waiter(), method, on_progress, limit, deadline, hard_deadline)
-            if deadline < self._timer_at:
-                self._arm_timer(deadline)
         self._outgoing[rid] = out
         try:
             await self.transport.send(Request(rid, method, params), related_request_id)
@@ -502,7 +498,7 @@ class Dispatcher:
                 self._abandoned.append(rid)
                 await self._send_cancel(rid, "Request cancelled by the caller", related_request_id)
             raise
-        if out.deadline < self._timer_at:  # the sweep may have passed it over while it was sent
+        if out.deadline < self._timer_at:  # the timer judges requests once they are sent
             self._arm_timer(out.deadline)
         try:
             return await out.waiter
