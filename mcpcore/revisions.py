@@ -14,11 +14,13 @@ and the server sends no requests at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Final, Literal
 
 from mcpcore.errors import INVALID_PARAMS, RESOURCE_NOT_FOUND
 
 __all__ = [
+    "FEATURES",
     "HANDSHAKE_VERSIONS",
     "LATEST",
     "LATEST_HANDSHAKE",
@@ -26,6 +28,7 @@ __all__ = [
     "Revision",
     "client_capability_for",
     "get",
+    "handshake_versions",
     "server_capability_for",
 ]
 
@@ -41,9 +44,14 @@ class Revision:
     receives_batches: bool  # 2025-03-26 only: receiving JSON-RPC batches is a MUST
     resource_not_found: int  # the error code of resources/read for an unknown URI
     omits_unknown_error_id: bool  # an error for an unreadable request has no "id" (else "id": null)
+    features: frozenset[str] = frozenset()  # see FEATURES
 
     def __str__(self) -> str:
         return self.version
+
+    def has(self, feature: str) -> bool:
+        """Whether this revision has ``feature`` (a key of :data:`FEATURES`)."""
+        return feature in self.features
 
     def client_may_send(self, method: str) -> bool:
         return method in self.client_requests or method in self.client_notifications
@@ -90,6 +98,35 @@ def client_capability_for(method: str) -> str | None:
 
 
 _F = frozenset
+
+FEATURES: Final[dict[str, str]] = {
+    # feature: the first revision that has it. Code asks ``revision.has(feature)``; the tests
+    # check each entry against the fields of the official schemas.
+    "audio": "2025-03-26",  # AudioContent
+    "tool_annotations": "2025-03-26",  # Tool.annotations
+    "progress_message": "2025-03-26",  # ProgressNotification.message
+    "completions_capability": "2025-03-26",  # ServerCapabilities.completions gates completion/complete
+    "titles": "2025-06-18",  # title on tools, resources, templates, prompts, arguments, Implementation
+    "structured_output": "2025-06-18",  # Tool.outputSchema, CallToolResult.structuredContent
+    "resource_links": "2025-06-18",  # ResourceLink content blocks
+    "meta_fields": "2025-06-18",  # _meta on entities, content blocks and contents
+    "last_modified": "2025-06-18",  # Annotations.lastModified
+    "completion_context": "2025-06-18",  # CompleteRequest.params.context
+    "elicitation": "2025-06-18",  # elicitation/create
+    "icons": "2025-11-25",  # icons on Implementation, tools, resources, templates, prompts
+    "implementation_details": "2025-11-25",  # Implementation.description and websiteUrl
+    "url_elicitation": "2025-11-25",  # elicitation mode "url", notifications/elicitation/complete
+    "enum_schemas": "2025-11-25",  # titled and multi-select enums, defaults on every primitive
+    "sampling_tools": "2025-11-25",  # CreateMessageRequest tools/toolChoice, tool_use content
+    "tool_errors_in_result": "2025-11-25",  # bad tool arguments are an isError result (SEP-1303)
+}
+_ORDER: Final = ("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28")
+
+
+def _features(version: str) -> frozenset[str]:
+    rank = _ORDER.index(version)
+    return frozenset(f for f, since in FEATURES.items() if _ORDER.index(since) <= rank)
+
 
 # 2024-11-05, the first revision; the others are described by what they changed.
 _CLIENT_REQUESTS_2024: Final = _F(
@@ -143,6 +180,7 @@ _REVISIONS = (
         receives_batches=False,
         resource_not_found=RESOURCE_NOT_FOUND,
         omits_unknown_error_id=False,
+        features=_features("2024-11-05"),
     ),
     Revision(
         "2025-03-26",
@@ -154,6 +192,7 @@ _REVISIONS = (
         receives_batches=True,
         resource_not_found=RESOURCE_NOT_FOUND,
         omits_unknown_error_id=False,
+        features=_features("2025-03-26"),
     ),
     Revision(
         "2025-06-18",
@@ -165,6 +204,7 @@ _REVISIONS = (
         receives_batches=False,
         resource_not_found=RESOURCE_NOT_FOUND,
         omits_unknown_error_id=False,
+        features=_features("2025-06-18"),
     ),
     Revision(
         "2025-11-25",
@@ -176,6 +216,7 @@ _REVISIONS = (
         receives_batches=False,
         resource_not_found=RESOURCE_NOT_FOUND,
         omits_unknown_error_id=True,
+        features=_features("2025-11-25"),
     ),
     Revision(
         "2026-07-28",
@@ -193,6 +234,7 @@ _REVISIONS = (
         receives_batches=False,
         resource_not_found=INVALID_PARAMS,  # -32002 is retired
         omits_unknown_error_id=True,
+        features=_features("2026-07-28"),
     ),
 )
 
@@ -202,6 +244,17 @@ REVISIONS: Final[dict[str, Revision]] = {r.version: r for r in _REVISIONS}
 HANDSHAKE_VERSIONS: Final = tuple(r.version for r in _REVISIONS if r.era == "handshake")
 LATEST_HANDSHAKE: Final = HANDSHAKE_VERSIONS[-1]
 LATEST: Final = _REVISIONS[-1].version
+
+
+def handshake_versions(versions: Iterable[str]) -> tuple[str, ...]:
+    """``versions`` sorted oldest first, after checking each is a handshake revision we speak."""
+    chosen = tuple(sorted(set(versions)))
+    unknown = [v for v in chosen if v not in REVISIONS or REVISIONS[v].era != "handshake"]
+    if unknown or not chosen:
+        raise ValueError(
+            f"versions must be some of the handshake revisions {HANDSHAKE_VERSIONS}, not {unknown}"
+        )
+    return chosen
 
 
 def get(version: str) -> Revision | None:
