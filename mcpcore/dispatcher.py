@@ -135,12 +135,13 @@ class RequestContext:
     transports that route by request need.
     """
 
-    __slots__ = ("_dispatcher", "_finished", "request")
+    __slots__ = ("_dispatcher", "_finished", "_last_progress", "request")
 
     def __init__(self, dispatcher: Dispatcher, request: Request) -> None:
         self._dispatcher = dispatcher
         self.request = request
         self._finished = False
+        self._last_progress: float | None = None
 
     @property
     def id(self) -> RequestId:
@@ -177,8 +178,13 @@ class RequestContext:
 
         Returns False (and sends nothing) when the caller asked for no progress, or once the
         request has been answered: progress after the response would reference a finished
-        request.
+        request. ``progress`` must increase with every call (ValueError otherwise), as MCP
+        requires, whether or not the caller asked for progress.
         """
+        last = self._last_progress
+        if last is not None and not progress > last:
+            raise ValueError(f"progress must increase: {progress!r} after {last!r}")
+        self._last_progress = progress
         token = self.progress_token
         if token is None or self._finished:
             return False
@@ -308,6 +314,11 @@ class Dispatcher:
         self.debug = debug
 
         self._request_handlers: dict[str, RequestHandler] = {}
+        self.admission: Callable[[Request], None] | None = None
+        """Called at once, in arrival order, for each request about to start its handler;
+        raising :class:`McpError` refuses the request with that error. A protocol layer
+        keeps its state machine here, so that a request is judged in the state its arrival
+        found, not in the state its task later starts in."""
         self._notification_handlers: dict[str, NotificationHandler] = {}
 
         # The correlation table, both directions: our requests by the ids we allocated, the
@@ -401,6 +412,14 @@ class Dispatcher:
         if self._rt is not None:
             await self._rt.join()
 
+    def start_soon(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        """Run ``await fn(*args)`` in a task of this connection, cancelled when it closes.
+
+        For work that must not hold up its caller (a notification to send from sync code, say);
+        an exception is logged, not raised (``ConnectionClosed`` quietly).
+        """
+        self._runtime().spawn(_run_logged, fn, args)
+
     def _runtime(self) -> Runtime:
         if self._rt is None:
             if self._closed is not None:
@@ -458,6 +477,7 @@ class Dispatcher:
         max_timeout: float | _Default | None = DEFAULT,
         on_progress: ProgressCallback | None = None,
         related_request_id: RequestId | None = None,
+        announce_cancel: bool = True,
     ) -> Any:
         """Send a request and return its result, or raise the peer's error as :class:`McpError`.
 
@@ -466,7 +486,8 @@ class Dispatcher:
         to ``params``. Raises :class:`RequestTimeout` after ``timeout`` seconds without an
         answer (progress restarts the clock, up to ``max_timeout`` in all) and
         :class:`ConnectionClosed` if the connection ends first; in both cases, and when the
-        caller is cancelled, the peer is sent ``notifications/cancelled``.
+        caller is cancelled, the peer is sent ``notifications/cancelled`` (unless
+        ``announce_cancel`` is false: MCP forbids cancelling ``initialize``).
         """
         if self._closed is not None:
             raise self._closed_error()
@@ -496,7 +517,8 @@ class Dispatcher:
                 # Cancelled while the transport held the request back: it may have got
                 # through, so tell the peer, and expect a late answer.
                 self._abandoned.append(rid)
-                await self._send_cancel(rid, "Request cancelled by the caller", related_request_id)
+                if announce_cancel:
+                    await self._send_cancel(rid, "Request cancelled by the caller", related_request_id)
             raise
         if out.deadline < self._timer_at:  # the timer judges requests once they are sent
             self._arm_timer(out.deadline)
@@ -507,7 +529,8 @@ class Dispatcher:
                 # We gave up before the answer: tell the peer, so it can stop working on it.
                 self._abandoned.append(rid)
                 reason = "timed out" if isinstance(exc, RequestTimeout) else "cancelled by the caller"
-                await self._send_cancel(rid, f"Request {reason}", related_request_id)
+                if announce_cancel:
+                    await self._send_cancel(rid, f"Request {reason}", related_request_id)
             raise
 
     async def notify(
@@ -593,9 +616,23 @@ class Dispatcher:
             # The request of a round trip takes effect without awaiting anything.
             handler = self._request_handlers.get(item.method)
             if handler is not None and item.id not in self._incoming:
-                self._start(item, handler, None)
+                refusal = self._refused(item)
+                if refusal is None:
+                    self._start(item, handler, None)
+                else:
+                    await self._reject(refusal, None)
                 return
         await self._take(item, None)
+
+    def _refused(self, request: Request) -> ErrorResponse | None:
+        admission = self.admission
+        if admission is None:
+            return None
+        try:
+            admission(request)
+        except McpError as exc:
+            return ErrorResponse.from_error(request.id, exc)
+        return None
 
     async def _take(self, item: Incoming, batch: _Batch | None) -> None:
         """Apply one incoming item: answers and errors at once, the rest in arrival order."""
@@ -698,6 +735,10 @@ class Dispatcher:
         if request.id in self._incoming:
             reason = f"request id {request.id!r} is already in use"
             await self._reject(ErrorResponse(request.id, INVALID_REQUEST, "Invalid Request", reason), batch)
+            return
+        refusal = self._refused(request)
+        if refusal is not None:
+            await self._reject(refusal, batch)
             return
         self._start(request, handler, batch)
 
@@ -969,6 +1010,15 @@ class Dispatcher:
                 return
             self._worker_wakeup = self._runtime().new_waiter()
             await self._worker_wakeup
+
+
+async def _run_logged(fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> None:
+    try:
+        await fn(*args)
+    except ConnectionClosed:
+        pass
+    except Exception:
+        _log.exception("background task %r failed", fn)
 
 
 async def _await_logged(what: str, work: Awaitable[None]) -> None:
