@@ -71,6 +71,16 @@ _BLOCKS: Final[dict[str, tuple[str, str | None]]] = {
 }
 
 
+# Every feature that some field or type of a content block needs.
+_CONTENT_FEATURES: Final = frozenset(
+    {feature for _, feature in _BLOCKS.values() if feature is not None}
+    | {feature for name, _ in _BLOCKS.values() for feature in GATED.get(name, {}).values()}
+    | set(GATED["Annotations"].values())
+    | set(GATED["TextResourceContents"].values())
+    | set(GATED["BlobResourceContents"].values())
+)
+
+
 def fit(revision: Revision, definition: str, value: dict[str, Any]) -> dict[str, Any]:
     """``value`` without the fields ``revision`` lacks; the same object when nothing goes."""
     gated = GATED.get(definition)
@@ -112,8 +122,8 @@ def fit(revision: Revision, definition: str, value: dict[str, Any]) -> dict[str,
 
 def content_list(revision: Revision, blocks: list[Any]) -> list[Any]:
     """Fit each content block; a block whose type the revision lacks is left out (logged)."""
-    if "meta_fields" in revision.features and "resource_links" in revision.features:
-        # Every field and type of the newest handshake revision: only the strays need a look.
+    if revision.features >= _CONTENT_FEATURES:
+        # The revision has every field and type a content block may carry: nothing to fit.
         return blocks
     out = []
     for block in blocks:

@@ -119,4 +119,11 @@ def test_content_list_leaves_out_what_a_revision_cannot_express() -> None:
         {"type": "text", "text": "x", "annotations": {"priority": 1}}
     ]
     assert len(_shapes.content_list(REVISIONS["2025-03-26"], blocks)) == 2
-    assert _shapes.content_list(REVISIONS["2025-06-18"], blocks) is blocks
+    assert _shapes.content_list(REVISIONS["2025-11-25"], blocks) is blocks
+
+
+def test_resource_link_icons_are_fitted_for_2025_06_18() -> None:
+    link = {"type": "resource_link", "uri": "file:///a", "name": "a", "icons": [{"src": "https://x/i.png"}]}
+    assert _shapes.content_list(REVISIONS["2025-06-18"], [link]) == [
+        {"type": "resource_link", "uri": "file:///a", "name": "a"}
+    ]

@@ -1,0 +1,1577 @@
+"""The MCP server: tools, resources, prompts and completions from plain functions.
+
+A :class:`Server` holds what is offered; each connection to it is a :class:`ServerSession`,
+which runs the lifecycle of the handshake revisions (2024-11-05 to 2025-11-25) on its own
+:class:`~mcpcore.dispatcher.Dispatcher`::
+
+    awaiting ──initialize──► initializing ──notifications/initialized──► ready ──► closed
+
+Before ``ready`` only ``initialize`` (once) and ``ping`` are answered; anything else is refused
+with -32600 and says why. Once a revision is negotiated, a method that revision lacks, or whose
+capability this server did not declare, is -32601. Everything sent is fitted to the negotiated
+revision (``mcpcore._shapes``).
+
+A function's parameters become the input schema, its docstring the description, and a
+parameter annotated :class:`Context` receives the request's context (logging, progress,
+sampling, elicitation, roots, resources). Sync functions run in the event loop's thread, like
+async ones: a function that blocks should be async, or hand its work to a thread itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import functools
+import inspect
+import logging
+import threading
+import types
+import typing
+import urllib.parse
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, TypedDict, TypeVar, Unpack, overload
+
+import anyio
+import orjson
+import pydantic
+import pydantic_core
+
+from mcpcore import _shapes, revisions
+from mcpcore._jsonschema import ValidationError, Validator
+from mcpcore._pagination import Cursors
+from mcpcore._signature import Signature, read_signature
+from mcpcore.dispatcher import DEFAULT, Dispatcher, RequestContext, Transport
+from mcpcore.errors import (
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    ConnectionClosed,
+    McpError,
+)
+from mcpcore.revisions import Revision
+from mcpcore.types import (
+    LOGGING_LEVELS,
+    Annotations,
+    Icon,
+    LoggingLevel,
+    ToolAnnotations,
+)
+from mcpcore.uritemplate import UriTemplate, UriTemplateError, is_template
+from mcpcore.wire import Notification, Request, RequestId
+
+if TYPE_CHECKING:
+    from mcpcore.elicitation import ElicitationResult
+
+__all__ = [
+    "CapabilityError",
+    "Completion",
+    "Context",
+    "Server",
+    "ServerSession",
+    "SessionState",
+    "ToolResult",
+]
+
+_log = logging.getLogger("mcpcore.server")
+
+F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+MAX_COMPLETION_VALUES: Final = 100  # the spec's limit per completion result
+_LEVEL_RANK: Final = {level: rank for rank, level in enumerate(LOGGING_LEVELS)}
+
+
+class CapabilityError(McpError):
+    """The peer did not declare a capability that this operation needs; nothing was sent."""
+
+    def __init__(self, capability: str, message: str) -> None:
+        super().__init__(METHOD_NOT_FOUND, message, {"capability": capability})
+        self.capability = capability
+
+
+class SessionState(enum.Enum):
+    AWAITING_INITIALIZE = "awaiting initialize"
+    INITIALIZING = "initializing"  # initialize answered, notifications/initialized not yet seen
+    READY = "ready"
+    CLOSED = "closed"
+
+
+@dataclass(slots=True)
+class ToolResult:
+    """A tool result spelled out: return it from a tool for full control over the answer."""
+
+    content: list[Any] = field(default_factory=list)
+    structured: dict[str, Any] | None = None
+    is_error: bool = False
+    meta: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class Completion:
+    """Completion values, when a completion handler knows more than a plain list says."""
+
+    values: list[str]
+    total: int | None = None
+    has_more: bool | None = None
+
+
+# -- registry entries -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Tool:
+    name: str
+    sig: Signature
+    definition: dict[str, Any]
+    _validator: Validator | None = None
+
+    def check_structured(self, structured: Any) -> None:
+        """Raise ValueError unless ``structured`` meets the tool's declared output schema."""
+        schema = self.definition.get("outputSchema")
+        if schema is None:
+            return
+        if self._validator is None:
+            self._validator = Validator(schema)
+        try:
+            self._validator.validate(structured)
+        except ValidationError as exc:
+            raise ValueError(f"its structured content does not match its output schema: {exc}") from None
+
+
+@dataclass(slots=True)
+class _Resource:
+    uri: str
+    sig: Signature
+    definition: dict[str, Any]
+
+
+@dataclass(slots=True)
+class _Template:
+    template: UriTemplate
+    sig: Signature
+    definition: dict[str, Any]
+
+
+@dataclass(slots=True)
+class _Prompt:
+    name: str
+    sig: Signature
+    definition: dict[str, Any]
+
+
+CompletionHandler = Callable[..., Any]
+
+
+class ToolOptions(TypedDict, total=False):
+    title: str | None
+    description: str | None
+    annotations: ToolAnnotations | None
+    icons: Sequence[Icon] | None
+    meta: Mapping[str, Any] | None
+    structured_output: bool | None
+
+
+class ResourceOptions(TypedDict, total=False):
+    name: str | None
+    title: str | None
+    description: str | None
+    mime_type: str | None
+    annotations: Annotations | None
+    size: int | None
+    icons: Sequence[Icon] | None
+    meta: Mapping[str, Any] | None
+
+
+class PromptOptions(TypedDict, total=False):
+    title: str | None
+    description: str | None
+    icons: Sequence[Icon] | None
+    meta: Mapping[str, Any] | None
+
+
+def _entity(
+    base: dict[str, Any],
+    *,
+    title: str | None = None,
+    description: str | None = None,
+    icons: Sequence[Icon] | None = None,
+    meta: Mapping[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    for key, value in (("title", title), ("description", description)):
+        if value is not None:
+            base[key] = value
+    if icons:
+        base["icons"] = list(icons)
+    for key, value in extra.items():
+        if value is not None:
+            base[key] = value
+    if meta:
+        base["_meta"] = dict(meta)
+    return base
+
+
+class _Lifespan:
+    """The state of one shared lifespan (see :meth:`Server.running`)."""
+
+    def __init__(self) -> None:
+        self.value: Any = None
+        self.users = 0
+        self.failed: BaseException | None = None
+        self.closing = False
+        self.ready = anyio.Event()
+        self.idle = anyio.Event()
+        self.closed = anyio.Event()
+
+
+# -- the server -------------------------------------------------------------------------------
+
+
+class Server:
+    """What an MCP server offers, and the sessions that use it.
+
+    * ``versions``: the handshake revisions this server speaks, oldest first; the newest is
+      what a client that asks for an unknown one is offered.
+    * ``page_size``: items per page of ``tools/list``, ``resources/list``... (default 100).
+    * ``cursor_secret``: key of the pagination cursors (random per server by default; give
+      every process of one server the same one).
+    * ``lifespan``: ``lifespan(server)`` is an async context manager entered once while any
+      session runs; what it yields is ``ctx.lifespan`` in every request.
+    * ``declare``: capabilities to declare even while nothing of their kind is registered
+      (``"tools"``, ``"resources"``, ``"prompts"``, ``"completions"``), for servers that add
+      items at run time.
+    * ``log_level``: the least severe level sent to a client that never set one.
+    * ``request_timeout`` / ``max_concurrency`` / ``debug``: passed to each session's
+      dispatcher (requests this server sends, requests handled at once, tracebacks in errors).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        version: str = "0.0.0",
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        website_url: str | None = None,
+        icons: Sequence[Icon] | None = None,
+        instructions: str | None = None,
+        versions: Sequence[str] = revisions.HANDSHAKE_VERSIONS,
+        page_size: int = 100,
+        cursor_secret: bytes | None = None,
+        lifespan: Callable[[Server], contextlib.AbstractAsyncContextManager[Any]] | None = None,
+        declare: Iterable[str] = (),
+        experimental: Mapping[str, Any] | None = None,
+        log_level: LoggingLevel = "debug",
+        request_timeout: float | None = 60.0,
+        max_concurrency: int = 64,
+        debug: bool = False,
+    ) -> None:
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        if log_level not in _LEVEL_RANK:
+            raise ValueError(f"log_level must be one of {LOGGING_LEVELS}")
+        self.info: dict[str, Any] = _entity(
+            {"name": name, "version": version},
+            title=title,
+            description=description,
+            icons=icons,
+            websiteUrl=website_url,
+        )
+        self.instructions = instructions
+        self.versions = revisions.handshake_versions(versions)
+        self.page_size = page_size
+        self.lifespan = lifespan
+        self.declared = frozenset(declare)
+        self.experimental = dict(experimental) if experimental else None
+        self.log_level: LoggingLevel = log_level
+        self.request_timeout = request_timeout
+        self.max_concurrency = max_concurrency
+        self.debug = debug
+
+        self._cursors = Cursors(cursor_secret)
+        self._tools: dict[str, _Tool] = {}
+        self._resources: dict[str, _Resource] = {}
+        self._templates: dict[str, _Template] = {}
+        self._prompts: dict[str, _Prompt] = {}
+        self._completers: dict[tuple[str, str, str], CompletionHandler] = {}
+        self._fallback_completer: CompletionHandler | None = None
+        self.sessions: set[ServerSession] = set()
+
+        self._lifespan: _Lifespan | None = None
+        self._loop_thread: int | None = None  # the thread of the event loop sessions run on
+
+    @property
+    def name(self) -> str:
+        return str(self.info["name"])
+
+    # -- tools ----------------------------------------------------------------------------------
+
+    def tool(self, name: str | None = None, **options: Unpack[ToolOptions]) -> Callable[[F], F]:
+        """Register a function as a tool (a decorator; options as for :meth:`add_tool`).
+
+        Its parameters are the input schema; a return annotation that serializes to an object
+        (a pydantic model, dataclass, TypedDict or dict) gives an output schema, and results
+        then carry ``structuredContent`` with its JSON text as content. ``structured_output``
+        forces that on (wrapping other values as ``{"result": ...}``) or off.
+        """
+
+        def register(fn: F) -> F:
+            self.add_tool(fn, name=name, **options)
+            return fn
+
+        return register
+
+    def add_tool(
+        self,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: ToolAnnotations | None = None,
+        icons: Sequence[Icon] | None = None,
+        meta: Mapping[str, Any] | None = None,
+        structured_output: bool | None = None,
+    ) -> None:
+        sig = read_signature(fn, context_type=Context, structured_output=structured_output, what="tool")
+        tool_name = name or sig.name
+        if not tool_name or len(tool_name) > 128:
+            raise ValueError(f"a tool name must have 1 to 128 characters: {tool_name!r}")
+        definition = _entity(
+            {"name": tool_name, "inputSchema": sig.input_schema()},
+            title=title,
+            description=description if description is not None else sig.doc,
+            icons=icons,
+            meta=meta,
+            annotations=dict(annotations) if annotations else None,
+            outputSchema=sig.output.schema if sig.output is not None else None,
+        )
+        self._check_thread()
+        self._tools[tool_name] = _Tool(tool_name, sig, definition)
+        self._changed("tools")
+
+    def remove_tool(self, name: str) -> None:
+        """Remove a tool; connected clients are told the list changed. KeyError if unknown."""
+        self._check_thread()
+        del self._tools[name]
+        self._changed("tools")
+
+    # -- resources ------------------------------------------------------------------------------
+
+    def resource(self, uri: str, **options: Unpack[ResourceOptions]) -> Callable[[F], F]:
+        """Register a function as a resource, or (with ``{variables}`` in ``uri``) a template.
+
+        The function returns the contents: ``str`` (text), ``bytes`` (binary), contents dicts
+        (see :mod:`mcpcore.content`), or a list of them. A template's variables are passed as
+        the parameters of the same names. Options as for :meth:`add_resource`.
+        """
+
+        def register(fn: F) -> F:
+            self.add_resource(fn, uri, **options)
+            return fn
+
+        return register
+
+    def add_resource(
+        self,
+        fn: Callable[..., Any],
+        uri: str,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        mime_type: str | None = None,
+        annotations: Annotations | None = None,
+        size: int | None = None,
+        icons: Sequence[Icon] | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> None:
+        sig = read_signature(fn, context_type=Context, structured_output=False, what="resource")
+        common = {
+            "title": title,
+            "description": description if description is not None else sig.doc,
+            "icons": icons,
+            "meta": meta,
+            "mimeType": mime_type,
+            "annotations": dict(annotations) if annotations else None,
+        }
+        if is_template(uri):
+            try:
+                template = UriTemplate(uri)
+            except UriTemplateError as exc:
+                raise ValueError(f"resource template {uri!r}: {exc}") from None
+            missing = sig.required - set(template.variables)
+            if missing:
+                raise TypeError(
+                    f"resource template {uri!r}: parameters {sorted(missing)} of {sig.name} "
+                    "are not variables of the template"
+                )
+            definition = _entity({"uriTemplate": uri, "name": name or sig.name}, **common)  # type: ignore[arg-type]
+            self._check_thread()
+            self._templates[uri] = _Template(template, sig, definition)
+        else:
+            if sig.required:
+                raise TypeError(f"resource {uri!r}: {sig.name} may take no arguments but a Context")
+            definition = _entity({"uri": uri, "name": name or sig.name}, size=size, **common)  # type: ignore[arg-type]
+            self._check_thread()
+            self._resources[uri] = _Resource(uri, sig, definition)
+        self._changed("resources")
+
+    def remove_resource(self, uri: str) -> None:
+        """Remove a resource or template by its URI (template); KeyError if unknown."""
+        self._check_thread()
+        if uri in self._resources:
+            del self._resources[uri]
+        else:
+            del self._templates[uri]
+        self._changed("resources")
+
+    async def notify_resource_updated(self, uri: str) -> None:
+        """Tell every session subscribed to ``uri`` that it changed."""
+        targets = [s for s in self.sessions if uri in s.subscriptions and s.state is SessionState.READY]
+        if not targets:
+            return
+        async with anyio.create_task_group() as group:
+            for session in targets:
+                group.start_soon(session.notify_quietly, "notifications/resources/updated", {"uri": uri})
+
+    # -- prompts --------------------------------------------------------------------------------
+
+    def prompt(self, name: str | None = None, **options: Unpack[PromptOptions]) -> Callable[[F], F]:
+        """Register a function as a prompt; its parameters are the prompt's arguments.
+
+        It returns a ``str`` (one user message), a message dict or a list of them, or a full
+        result dict with ``messages``. Options as for :meth:`add_prompt`.
+        """
+
+        def register(fn: F) -> F:
+            self.add_prompt(fn, name=name, **options)
+            return fn
+
+        return register
+
+    def add_prompt(
+        self,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        icons: Sequence[Icon] | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> None:
+        sig = read_signature(fn, context_type=Context, structured_output=False, what="prompt")
+        prompt_name = name or sig.name
+        for param, info in sig.model.model_fields.items():
+            if not _from_string(info.annotation):
+                raise TypeError(
+                    f"prompt {prompt_name!r}: argument {sig.renamed.get(param, param)!r} is a "
+                    f"{info.annotation!r}, but prompt arguments arrive as strings"
+                )
+        arguments = []
+        for param in sig.params:
+            argument: dict[str, Any] = {"name": param, "required": param in sig.required}
+            if param in sig.descriptions:
+                argument["description"] = sig.descriptions[param]
+            arguments.append(argument)
+        definition = _entity(
+            {"name": prompt_name},
+            title=title,
+            description=description if description is not None else sig.doc,
+            icons=icons,
+            meta=meta,
+            arguments=arguments or None,
+        )
+        self._check_thread()
+        self._prompts[prompt_name] = _Prompt(prompt_name, sig, definition)
+        self._changed("prompts")
+
+    def remove_prompt(self, name: str) -> None:
+        self._check_thread()
+        del self._prompts[name]
+        self._changed("prompts")
+
+    # -- completions ----------------------------------------------------------------------------
+
+    def completion(
+        self, *, prompt: str | None = None, template: str | None = None, argument: str | None = None
+    ) -> Callable[[F], F]:
+        """Register a completion handler (a decorator).
+
+        With ``prompt=`` (or ``template=``) and ``argument=``, the handler completes that one
+        argument (template variable) and is called as ``handler(value, arguments)``, where
+        ``arguments`` holds the values of the other arguments the client already knows. With
+        no keywords it handles every other request: ``handler(ref, argument, value,
+        arguments)``. It returns a list of values or a :class:`Completion`; more than 100 values
+        are cut to 100, with ``total`` and ``hasMore`` set.
+        """
+        if (prompt is None) != (argument is None) and template is None:
+            raise TypeError("give prompt= or template= together with argument=, or neither")
+        if prompt is not None and template is not None:
+            raise TypeError("give prompt= or template=, not both")
+
+        def register(fn: F) -> F:
+            if prompt is not None:
+                self._completers["ref/prompt", prompt, argument or ""] = fn
+            elif template is not None:
+                if argument is None:
+                    raise TypeError("template= needs argument=")
+                self._completers["ref/resource", template, argument] = fn
+            else:
+                self._fallback_completer = fn
+            return fn
+
+        return register
+
+    # -- sessions -------------------------------------------------------------------------------
+
+    def capabilities(self, revision: Revision) -> dict[str, Any]:
+        """The capabilities this server declares to a client of ``revision``."""
+        caps: dict[str, Any] = {"logging": {}}
+        if self._tools or "tools" in self.declared:
+            caps["tools"] = {"listChanged": True}
+        if self._resources or self._templates or "resources" in self.declared:
+            caps["resources"] = {"subscribe": True, "listChanged": True}
+        if self._prompts or "prompts" in self.declared:
+            caps["prompts"] = {"listChanged": True}
+        if revision.has("completions_capability") and (
+            self._completers or self._fallback_completer or "completions" in self.declared
+        ):
+            caps["completions"] = {}
+        if self.experimental:
+            caps["experimental"] = self.experimental
+        return caps
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[Any]:
+        """Hold the server's lifespan open while the block runs; yields its value.
+
+        Overlapping users share one lifespan. The first enters it, in its own task, and must
+        exit it in that same task (a lifespan may hold task groups or cancel scopes), so when
+        its block ends while others still use the lifespan, it waits for them, shielded from
+        cancellation: the owner never leaves while what it owns is in use. Hosts that serve
+        many connections (HTTP) enter it once around all of them.
+        """
+        if self.lifespan is None:
+            yield None
+            return
+        while True:
+            current = self._lifespan
+            if current is None:
+                break  # nobody holds it: become the owner
+            if current.closing:
+                await current.closed.wait()  # the previous one is on its way out
+                continue
+            await current.ready.wait()
+            if current.failed:
+                raise RuntimeError("the server's lifespan failed to start") from current.failed
+            current.users += 1
+            try:
+                yield current.value
+            finally:
+                current.users -= 1
+                if current.users == 0:
+                    current.idle.set()
+            return
+        held = self._lifespan = _Lifespan()
+        stack = contextlib.AsyncExitStack()
+        try:
+            held.value = await stack.enter_async_context(self.lifespan(self))
+        except BaseException as exc:
+            held.failed = exc
+            held.closing = True
+            self._lifespan = None
+            held.ready.set()
+            held.closed.set()
+            raise
+        held.users = 1
+        held.ready.set()
+        try:
+            yield held.value
+        finally:
+            held.users -= 1
+            with anyio.CancelScope(shield=True):
+                if held.users > 0:
+                    await held.idle.wait()
+                held.closing = True
+                try:
+                    await stack.aclose()
+                finally:
+                    self._lifespan = None
+                    held.closed.set()
+
+    @property
+    def _lifespan_value(self) -> Any:
+        return None if self._lifespan is None else self._lifespan.value
+
+    async def serve(self, transport: Transport) -> None:
+        """Serve one connection until it closes (the transport is closed on the way out)."""
+        try:
+            async with self.running(), self.session(transport) as session:
+                await session.dispatcher.wait_closed()
+        finally:
+            with anyio.CancelScope(shield=True):
+                try:
+                    await transport.aclose()
+                except Exception:
+                    _log.debug("error while closing a transport", exc_info=True)
+
+    @contextlib.asynccontextmanager
+    async def session(self, transport: Transport) -> AsyncIterator[ServerSession]:
+        """A session over ``transport``, open for the ``async with`` block."""
+        dispatcher = Dispatcher(
+            transport,
+            request_timeout=self.request_timeout,
+            max_concurrency=self.max_concurrency,
+            debug=self.debug,
+        )
+        session = ServerSession(self, dispatcher)
+        async with dispatcher:
+            self._loop_thread = threading.get_ident()
+            self.sessions.add(session)
+            try:
+                yield session
+            finally:
+                session.state = SessionState.CLOSED
+                self.sessions.discard(session)
+
+    def _check_thread(self) -> None:
+        """Refuse registry changes from a thread other than the sessions' event loop's.
+
+        Telling the sessions means scheduling sends on their loop, which only its own thread
+        may do; from a worker thread use ``anyio.from_thread.run_sync(server.add_tool, ...)``.
+        """
+        if self.sessions and self._loop_thread is not None and threading.get_ident() != self._loop_thread:
+            raise RuntimeError(
+                "change a running server's tools, resources and prompts from its event loop's thread "
+                "(from a worker thread: anyio.from_thread.run_sync)"
+            )
+
+    def _changed(self, kind: str) -> None:
+        for session in list(self.sessions):
+            session.list_changed(kind)
+
+    # -- request handling (called by sessions) --------------------------------------------------
+
+    def _page(
+        self,
+        kind: str,
+        items: Iterable[dict[str, Any]],
+        params: Mapping[str, Any] | None,
+        revision: Revision,
+        definition: str,
+    ) -> dict[str, Any]:
+        """One page of ``items``, fitted to ``revision`` (only the page is fitted)."""
+        offset = 0
+        cursor = params.get("cursor") if params else None
+        if cursor is not None:
+            offset = self._cursors.decode(kind, cursor)
+        everything = list(items)
+        page = [
+            _shapes.fit(revision, definition, item) for item in everything[offset : offset + self.page_size]
+        ]
+        result: dict[str, Any] = {kind: page}
+        if offset + self.page_size < len(everything):
+            result["nextCursor"] = self._cursors.encode(kind, offset + self.page_size)
+        return result
+
+
+# -- one connection ---------------------------------------------------------------------------
+
+# Methods by the capability they need: filled per session, once a revision is negotiated.
+_ALWAYS: Final = frozenset({"ping"})
+
+
+class ServerSession:
+    """One client's connection to a :class:`Server`: its lifecycle, and what was negotiated."""
+
+    def __init__(self, server: Server, dispatcher: Dispatcher) -> None:
+        self.server = server
+        self.dispatcher = dispatcher
+        self.state = SessionState.AWAITING_INITIALIZE
+        self.revision: Revision | None = None
+        self.client_info: dict[str, Any] = {}
+        self.client_capabilities: dict[str, Any] = {}
+        self.log_level: LoggingLevel = server.log_level
+        self.subscriptions: set[str] = set()
+        self._allowed: frozenset[str] = frozenset({"initialize", "ping"})
+        self._roots: list[dict[str, Any]] | None = None
+        if getattr(dispatcher.transport, "allow_batch", None) is not None:
+            # No batches before a revision that has them is negotiated: initialize must come alone.
+            dispatcher.transport.allow_batch = False  # type: ignore[attr-defined]
+        self._roots_generation = 0  # bumped by each roots/list_changed: a stale answer is not cached
+        self._init_answer: dict[RequestId, dict[str, Any] | McpError] = {}
+        for method, handler in _HANDLERS.items():
+            dispatcher.on_request(method, functools.partial(handler, self))
+        dispatcher.admission = self._admit
+        dispatcher.on_notification("notifications/initialized", self._initialized)
+        dispatcher.on_notification("notifications/roots/list_changed", self._roots_changed)
+
+    def _admit(self, request: Request) -> None:
+        """Judge a request in the state its arrival finds (called by the dispatcher, in order)."""
+        method = request.method
+        if method not in self._allowed:
+            raise self._refusal(method)
+        if method == "initialize":
+            # Negotiated here, not in the handler's task, so that notifications/initialized
+            # right behind it finds the session initializing, whatever the scheduling.
+            try:
+                self._init_answer[request.id] = _initialize_now(self, request.params)
+            except McpError as exc:
+                self._init_answer[request.id] = exc
+
+    def _refusal(self, method: str) -> McpError:
+        if self.state is SessionState.AWAITING_INITIALIZE:
+            return McpError(
+                INVALID_REQUEST,
+                f"Received {method!r} before initialize: the session must be initialized first",
+            )
+        if method == "initialize":
+            return McpError(INVALID_REQUEST, "initialize was already received on this session")
+        if self.state is SessionState.INITIALIZING and method in self._after_ready:
+            return McpError(
+                INVALID_REQUEST, f"Received {method!r} before notifications/initialized: send that first"
+            )
+        revision = self.revision
+        if revision is not None and method not in revision.client_requests:
+            return McpError(
+                METHOD_NOT_FOUND, "Method not found", {"method": method, "revision": str(revision)}
+            )
+        capability = revisions.server_capability_for(revision, method) if revision else None
+        return McpError(
+            METHOD_NOT_FOUND,
+            f"Method not found: this server does not offer {capability!r}",
+            {"method": method, "capability": capability},
+        )
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def _negotiate(self, revision: Revision, capabilities: Mapping[str, Any]) -> None:
+        allowed = set(_ALWAYS)
+        for method in revision.client_requests:
+            if method not in _HANDLERS or method == "initialize":
+                continue
+            need = revisions.server_capability_for(revision, method)
+            if need is None or _has(capabilities, need):
+                allowed.add(method)
+        self._after_ready = frozenset(allowed)
+        self._allowed = _ALWAYS
+        self.revision = revision
+        allow_batch = getattr(self.dispatcher.transport, "allow_batch", None)
+        if allow_batch is not None:
+            self.dispatcher.transport.allow_batch = revision.receives_batches  # type: ignore[attr-defined]
+
+    def _initialized(self, note: Notification) -> None:
+        if self.state is SessionState.INITIALIZING:
+            self.state = SessionState.READY
+            self._allowed = self._after_ready
+        else:
+            _log.debug("ignoring notifications/initialized in state %s", self.state.value)
+
+    def _roots_changed(self, note: Notification) -> None:
+        self._roots = None
+        self._roots_generation += 1
+
+    # -- sending --------------------------------------------------------------------------------
+
+    async def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
+        """Send a notification, unless the negotiated revision lacks it (then it is dropped)."""
+        revision = self.revision
+        if revision is None or not revision.server_may_send(method):
+            _log.debug("not sending %s: not part of revision %s", method, revision)
+            return
+        await self.dispatcher.notify(method, params)
+
+    async def notify_quietly(self, method: str, params: dict[str, Any] | None = None) -> None:
+        """:meth:`notify`, for broadcasts: a session that is closing or broken is skipped, logged."""
+        try:
+            await self.notify(method, params)
+        except ConnectionClosed:
+            pass
+        except Exception:
+            _log.warning("could not send %s to a session", method, exc_info=True)
+
+    def list_changed(self, kind: str) -> None:
+        """Tell the client that the list of ``kind`` changed (if it was told it may)."""
+        if self.state is not SessionState.READY or self.dispatcher.closed:
+            return
+        # What was declared at initialize counts, even if the last item of a kind is gone.
+        if not self._initial_caps.get(kind, {}).get("listChanged"):
+            return
+        self.dispatcher.start_soon(self.notify, f"notifications/{kind}/list_changed")
+
+    async def send_log(
+        self, level: LoggingLevel, data: Any, logger: str | None = None, related: RequestId | None = None
+    ) -> None:
+        if level not in _LEVEL_RANK:
+            raise ValueError(f"unknown logging level {level!r}; use one of {LOGGING_LEVELS}")
+        if _LEVEL_RANK[level] < _LEVEL_RANK[self.log_level] or self.revision is None:
+            return
+        params: dict[str, Any] = {"level": level, "data": data}
+        if logger is not None:
+            params["logger"] = logger
+        await self.dispatcher.notify("notifications/message", params, related_request_id=related)
+
+    def require_client(self, capability: str, what: str) -> None:
+        """Raise :class:`CapabilityError` unless the client declared ``capability`` (dotted)."""
+        if self.state is not SessionState.READY:
+            raise McpError(INVALID_REQUEST, f"cannot {what} before the client sent notifications/initialized")
+        if not _has(self.client_capabilities, capability):
+            raise CapabilityError(
+                capability, f"cannot {what}: the client did not declare the {capability!r} capability"
+            )
+
+    async def ping(self, timeout: float | None = 10.0) -> None:
+        await self.dispatcher.request("ping", None, timeout=timeout)
+
+    _initial_caps: dict[str, Any] = {}  # noqa: RUF012  # replaced per session at initialize
+    _after_ready: frozenset[str] = frozenset()
+
+
+def _from_string(annotation: Any) -> bool:
+    """Whether pydantic can build a value of ``annotation`` from a string (prompt arguments)."""
+    if annotation in (str, int, float, bool, Any, type(None)):
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return True
+    if origin in (typing.Union, types.UnionType, typing.Annotated):
+        args = typing.get_args(annotation)
+        return all(_from_string(a) for a in (args[:1] if origin is typing.Annotated else args))
+    return False
+
+
+def _has(capabilities: Mapping[str, Any], dotted: str) -> bool:
+    """Whether a capability (``"resources.subscribe"``) is declared: present, and not false."""
+    value: Any = capabilities
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return False
+        value = value[part]
+    return value is not None and value is not False
+
+
+# -- the context given to user functions ------------------------------------------------------
+
+
+class Context:
+    """What a tool, prompt or resource function may do while it handles one request."""
+
+    __slots__ = ("_request", "session")
+
+    def __init__(self, session: ServerSession, request: RequestContext) -> None:
+        self.session = session
+        self._request = request
+
+    @property
+    def server(self) -> Server:
+        return self.session.server
+
+    @property
+    def request_id(self) -> RequestId:
+        return self._request.id
+
+    @property
+    def method(self) -> str:
+        return self._request.method
+
+    @property
+    def revision(self) -> Revision:
+        return self.session.revision  # type: ignore[return-value]  # set before any request runs
+
+    @property
+    def client_info(self) -> dict[str, Any]:
+        return self.session.client_info
+
+    @property
+    def client_capabilities(self) -> dict[str, Any]:
+        return self.session.client_capabilities
+
+    @property
+    def lifespan(self) -> Any:
+        """What the server's lifespan yielded (None without one)."""
+        return self.server._lifespan_value
+
+    @property
+    def progress_token(self) -> RequestId | None:
+        return self._request.progress_token
+
+    # -- logging and progress -------------------------------------------------------------------
+
+    async def log(self, level: LoggingLevel, data: Any, *, logger: str | None = None) -> None:
+        """Send a log message to the client, if ``level`` is at or above the level it set."""
+        await self.session.send_log(level, data, logger, related=self._request.id)
+
+    async def debug(self, data: Any, *, logger: str | None = None) -> None:
+        await self.log("debug", data, logger=logger)
+
+    async def info(self, data: Any, *, logger: str | None = None) -> None:
+        await self.log("info", data, logger=logger)
+
+    async def warning(self, data: Any, *, logger: str | None = None) -> None:
+        await self.log("warning", data, logger=logger)
+
+    async def error(self, data: Any, *, logger: str | None = None) -> None:
+        await self.log("error", data, logger=logger)
+
+    async def report_progress(
+        self, progress: float, total: float | None = None, message: str | None = None
+    ) -> None:
+        """Report progress, if the client asked for it; ``progress`` must increase each time.
+
+        Raises ValueError when it does not. The message is dropped for 2024-11-05 peers.
+        """
+        if message is not None and not self.revision.has("progress_message"):
+            message = None
+        await self._request.report_progress(progress, total, message)
+
+    # -- requests to the client -----------------------------------------------------------------
+
+    async def _ask(self, method: str, params: dict[str, Any], timeout: float | Any | None) -> Any:
+        return await self._request.send_request(method, params, timeout=timeout)
+
+    async def sample(
+        self,
+        messages: str | Sequence[Mapping[str, Any]],
+        *,
+        max_tokens: int,
+        system_prompt: str | None = None,
+        model_preferences: Mapping[str, Any] | None = None,
+        temperature: float | None = None,
+        stop_sequences: Sequence[str] | None = None,
+        include_context: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: Mapping[str, Any] | None = None,
+        timeout: float | Any | None = DEFAULT,
+    ) -> dict[str, Any]:
+        """Ask the client's model for a message (``sampling/createMessage``); returns its result.
+
+        ``messages`` is a list of ``{"role", "content"}`` dicts, or a str for one user text
+        message. ``tools``/``tool_choice`` need revision 2025-11-25 and the client's
+        ``sampling.tools`` capability; an ``include_context`` other than ``"none"`` needs
+        ``sampling.context`` there.
+        """
+        session = self.session
+        session.require_client("sampling", "sample")
+        if isinstance(messages, str):
+            messages = [{"role": "user", "content": {"type": "text", "text": messages}}]
+        _check_tool_loop(messages)
+        params: dict[str, Any] = {"messages": list(messages), "maxTokens": max_tokens}
+        for key, value in (
+            ("systemPrompt", system_prompt),
+            ("modelPreferences", model_preferences),
+            ("temperature", temperature),
+            ("metadata", metadata),
+        ):
+            if value is not None:
+                params[key] = value
+        if stop_sequences is not None:
+            params["stopSequences"] = list(stop_sequences)
+        if include_context is not None:
+            if include_context not in ("none", "thisServer", "allServers"):
+                raise ValueError(
+                    f"include_context must be none, thisServer or allServers: {include_context!r}"
+                )
+            if include_context != "none" and self.revision.has("sampling_tools"):
+                session.require_client("sampling.context", f"sample with include_context={include_context!r}")
+            params["includeContext"] = include_context
+        if tools is not None or tool_choice is not None:
+            if not self.revision.has("sampling_tools"):
+                raise CapabilityError(
+                    "sampling.tools", f"sampling with tools needs revision 2025-11-25, not {self.revision}"
+                )
+            session.require_client("sampling.tools", "sample with tools")
+            if tools is not None:
+                params["tools"] = list(tools)
+            if tool_choice is not None:
+                params["toolChoice"] = dict(tool_choice)
+        result = await self._ask("sampling/createMessage", params, timeout)
+        if not isinstance(result, dict) or "role" not in result or "content" not in result:
+            raise McpError(INTERNAL_ERROR, "the client's sampling result is malformed", {"result": result})
+        return result
+
+    @overload
+    async def elicit(
+        self, message: str, schema: type[M], *, timeout: float | Any | None = DEFAULT
+    ) -> ElicitationResult[M]: ...
+
+    @overload
+    async def elicit(
+        self, message: str, schema: Mapping[str, Any], *, timeout: float | Any | None = DEFAULT
+    ) -> ElicitationResult[dict[str, Any]]: ...
+
+    async def elicit(
+        self,
+        message: str,
+        schema: type[pydantic.BaseModel] | Mapping[str, Any],
+        *,
+        timeout: float | Any | None = DEFAULT,
+    ) -> ElicitationResult[Any]:
+        """Ask the user for input through the client, in form mode (2025-06-18 and later).
+
+        ``schema`` is a pydantic model or a flat JSON object schema of primitive fields. With
+        a model, an accepted answer's ``content`` is an instance of it; with a dict, a checked
+        dict. Raises :class:`CapabilityError` if the client cannot elicit.
+        """
+        from mcpcore import elicitation
+
+        self._require_elicitation("form")
+        requested = elicitation.requested_schema(schema, self.revision.version)
+        params: dict[str, Any] = {"message": message, "requestedSchema": requested}
+        if self.revision.has("url_elicitation"):
+            params["mode"] = "form"
+        result = await self._ask("elicitation/create", params, timeout)
+        try:
+            return elicitation.parse_result(result, schema, requested)
+        except ValueError as exc:
+            raise McpError(INVALID_PARAMS, f"the client's elicitation result is invalid: {exc}") from exc
+
+    async def elicit_url(
+        self,
+        message: str,
+        url: str,
+        elicitation_id: str,
+        *,
+        timeout: float | Any | None = DEFAULT,
+    ) -> str:
+        """Send the user to ``url`` (URL mode, 2025-11-25); returns the action they took.
+
+        Call :meth:`complete_elicitation` with the same id once the out-of-band work is done.
+        """
+        self._require_elicitation("url")
+        parts = urllib.parse.urlsplit(url)
+        if not parts.scheme or not parts.netloc or any(c.isspace() for c in url):
+            raise ValueError(f"elicit_url needs an absolute URL, like https://example.com/path: {url!r}")
+        params = {"mode": "url", "message": message, "url": url, "elicitationId": elicitation_id}
+        result = await self._ask("elicitation/create", params, timeout)
+        action = result.get("action") if isinstance(result, dict) else None
+        if action not in ("accept", "decline", "cancel"):
+            raise McpError(INVALID_PARAMS, "the client's elicitation result is invalid", {"result": result})
+        return str(action)
+
+    async def complete_elicitation(self, elicitation_id: str) -> None:
+        """Tell the client a URL-mode elicitation finished (``notifications/elicitation/complete``)."""
+        self._require_elicitation("url")
+        await self._request.notify("notifications/elicitation/complete", {"elicitationId": elicitation_id})
+
+    def _require_elicitation(self, mode: str) -> None:
+        revision = self.revision
+        if not revision.has("elicitation") or (mode == "url" and not revision.has("url_elicitation")):
+            raise CapabilityError("elicitation", f"revision {revision} has no {mode}-mode elicitation")
+        self.session.require_client("elicitation", "elicit")
+        if revision.has("url_elicitation"):
+            declared = self.client_capabilities.get("elicitation") or {}
+            # An empty elicitation capability means form mode only.
+            modes = {m for m in ("form", "url") if m in declared} or {"form"}
+            if mode not in modes:
+                raise CapabilityError(
+                    f"elicitation.{mode}", f"cannot elicit: the client does not support {mode} mode"
+                )
+
+    async def list_roots(self, *, timeout: float | Any | None = DEFAULT) -> list[dict[str, Any]]:
+        """The client's roots (cached until it says they changed)."""
+        session = self.session
+        if session._roots is None:
+            session.require_client("roots", "list roots")
+            generation = session._roots_generation
+            result = await self._ask("roots/list", {}, timeout)
+            roots = result.get("roots") if isinstance(result, dict) else None
+            if not isinstance(roots, list) or not all(isinstance(r, dict) and "uri" in r for r in roots):
+                raise McpError(
+                    INVALID_PARAMS, "the client's roots/list result is malformed", {"result": result}
+                )
+            if (
+                _has(self.client_capabilities, "roots.listChanged")
+                and generation == session._roots_generation
+            ):
+                # Cache only what we will hear about when it changes, and not an answer that
+                # a change notice overtook while it was on its way.
+                session._roots = roots
+            return roots
+        return session._roots
+
+    async def check_path(self, path: str) -> str:
+        """The real path of ``path`` if it lies inside the client's roots; PermissionError if not."""
+        from mcpcore.roots import resolve_in_roots
+
+        roots: list[Any] = await self.list_roots()
+        return resolve_in_roots(path, roots)
+
+    async def read_resource(self, uri: str) -> list[dict[str, Any]]:
+        """Read one of this server's own resources; returns its contents list."""
+        result = await _read(self.session, self._request, uri)
+        return list(result["contents"])
+
+
+def _blocks(message: Mapping[str, Any]) -> list[Any]:
+    content = message.get("content")
+    return list(content) if isinstance(content, list) else [content]
+
+
+def _check_tool_loop(messages: Sequence[Mapping[str, Any]]) -> None:
+    """Refuse a sampling history that breaks the tool-use rules of 2025-11-25.
+
+    A user message with tool results holds nothing else, and each assistant message with tool
+    uses is followed by a user message answering every one of them, by id.
+    """
+    for index, message in enumerate(messages):
+        blocks = _blocks(message)
+        kinds = [b.get("type") if isinstance(b, Mapping) else None for b in blocks]
+        if "tool_result" in kinds and any(k != "tool_result" for k in kinds):
+            raise ValueError(
+                f"sampling message {index}: a message with tool results must hold only tool results"
+            )
+        uses = {b.get("id") for b in blocks if isinstance(b, Mapping) and b.get("type") == "tool_use"}
+        if not uses:
+            continue
+        following = messages[index + 1] if index + 1 < len(messages) else None
+        if following is None:
+            continue  # the last message may open a tool loop: the model answers it
+        answers = _blocks(following)
+        if following.get("role") != "user" or not all(
+            isinstance(b, Mapping) and b.get("type") == "tool_result" for b in answers
+        ):
+            raise ValueError(f"sampling message {index}: its tool uses must be answered by tool results next")
+        answered = {b.get("toolUseId") for b in answers}
+        if answered != uses:
+            raise ValueError(
+                f"sampling message {index}: tool uses {sorted(map(str, uses))} are answered by "
+                f"{sorted(map(str, answered))}"
+            )
+
+
+# -- handlers ---------------------------------------------------------------------------------
+
+
+def _params(ctx: RequestContext) -> dict[str, Any]:
+    params = ctx.params
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        raise McpError(INVALID_PARAMS, "params must be an object")
+    return params
+
+
+def _string(params: Mapping[str, Any], key: str) -> str:
+    value = params.get(key)
+    if not isinstance(value, str):
+        raise McpError(INVALID_PARAMS, f"params.{key} must be a string", {"field": key})
+    return value
+
+
+def _initialize_now(session: ServerSession, params: Any) -> dict[str, Any]:
+    if not isinstance(params, dict):
+        raise McpError(INVALID_PARAMS, "params must be an object")
+    requested = _string(params, "protocolVersion")
+    capabilities = params.get("capabilities")
+    info = params.get("clientInfo")
+    if not isinstance(capabilities, dict):
+        raise McpError(INVALID_PARAMS, "params.capabilities must be an object", {"field": "capabilities"})
+    if (
+        not isinstance(info, dict)
+        or not isinstance(info.get("name"), str)
+        or not isinstance(info.get("version"), str)
+    ):
+        raise McpError(
+            INVALID_PARAMS, "params.clientInfo must have a name and a version", {"field": "clientInfo"}
+        )
+    server = session.server
+    version = requested if requested in server.versions else server.versions[-1]
+    revision = revisions.REVISIONS[version]
+    session.client_info = info
+    session.client_capabilities = capabilities
+    caps = server.capabilities(revision)
+    session._initial_caps = caps
+    session._negotiate(revision, caps)
+    session.state = SessionState.INITIALIZING
+    result: dict[str, Any] = {
+        "protocolVersion": version,
+        "capabilities": caps,
+        "serverInfo": _shapes.fit(revision, "Implementation", server.info),
+    }
+    if server.instructions is not None:
+        result["instructions"] = server.instructions
+    return result
+
+
+async def _initialize(session: ServerSession, ctx: RequestContext) -> Any:
+    answer = session._init_answer.pop(ctx.id)  # worked out at admission
+    if isinstance(answer, McpError):
+        raise answer
+    return answer
+
+
+async def _ping(session: ServerSession, ctx: RequestContext) -> Any:
+    return {}
+
+
+def _revision(session: ServerSession) -> Revision:
+    revision = session.revision
+    assert revision is not None  # the lifecycle admits no other request before initialize
+    return revision
+
+
+async def _list_tools(session: ServerSession, ctx: RequestContext) -> Any:
+    items = (x.definition for x in session.server._tools.values())
+    return session.server._page("tools", items, _params(ctx), _revision(session), "Tool")
+
+
+async def _call_tool(session: ServerSession, ctx: RequestContext) -> Any:
+    params = ctx.params
+    if not isinstance(params, dict):
+        raise McpError(INVALID_PARAMS, "params must be an object")
+    name = params.get("name")
+    tool = session.server._tools.get(name) if isinstance(name, str) else None
+    if tool is None:
+        if not isinstance(name, str):
+            raise McpError(INVALID_PARAMS, "params.name must be a string", {"field": "name"})
+        raise McpError(INVALID_PARAMS, f"Unknown tool: {name}", {"tool": name})
+    arguments = params.get("arguments")
+    if arguments is None:
+        arguments = {}
+    elif not isinstance(arguments, dict):
+        raise McpError(INVALID_PARAMS, "params.arguments must be an object", {"field": "arguments"})
+    revision: Revision = session.revision  # type: ignore[assignment]
+    sig = tool.sig
+    try:
+        kwargs = sig.validate(arguments)
+    except pydantic.ValidationError as exc:
+        message = f"Invalid arguments for tool {name}: {_describe(exc)}"
+        if revision.has("tool_errors_in_result"):
+            return {"content": [{"type": "text", "text": message}], "isError": True}
+        raise McpError(INVALID_PARAMS, message, {"tool": name}) from None
+    if sig.context_param is not None:
+        kwargs[sig.context_param] = Context(session, ctx)
+    try:
+        value = sig.fn(**kwargs)
+        if sig.is_async or inspect.isawaitable(value):
+            value = await value
+        return _tool_result(revision, tool, value)
+    except Exception as exc:
+        if session.server.debug:
+            _log.exception("tool %s failed", name)
+        else:
+            _log.debug("tool %s failed", name, exc_info=True)
+        text = str(exc) or type(exc).__name__
+        return {"content": [{"type": "text", "text": f"Error in tool {name}: {text}"}], "isError": True}
+
+
+def _describe(exc: pydantic.ValidationError) -> str:
+    parts = []
+    for error in exc.errors(include_url=False)[:10]:
+        where = ".".join(str(p) for p in error["loc"]) or "arguments"
+        parts.append(f"{where}: {error['msg']}")
+    return "; ".join(parts)
+
+
+def _tool_result(revision: Revision, tool: _Tool, value: Any) -> dict[str, Any]:
+    if isinstance(value, ToolResult):
+        if not value.is_error and "outputSchema" in tool.definition:
+            # The spec: a tool with an output schema MUST return conforming structured content.
+            if value.structured is None:
+                raise ValueError("it declares an output schema but returned no structured content")
+            tool.check_structured(value.structured)
+        result: dict[str, Any] = {"content": _shapes.content_list(revision, list(value.content))}
+        if value.structured is not None and revision.has("structured_output"):
+            result["structuredContent"] = value.structured
+        if value.is_error:
+            result["isError"] = True
+        if value.meta is not None:
+            result["_meta"] = value.meta
+        return result
+    output = tool.sig.output
+    if output is not None:
+        structured = output.dump(value)
+        text = orjson.dumps(structured).decode()
+        result = {"content": [{"type": "text", "text": text}]}
+        if revision.has("structured_output"):
+            result["structuredContent"] = structured
+        return result
+    if type(value) is str:
+        return {"content": [{"type": "text", "text": value}]}
+    return {"content": _shapes.content_list(revision, _to_content(value))}
+
+
+_BLOCK_TYPES: Final = frozenset({"text", "image", "audio", "resource_link", "resource"})
+
+
+def _is_block(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("type") in _BLOCK_TYPES
+
+
+def _to_content(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [{"type": "text", "text": value}]
+    if _is_block(value):
+        return [value]
+    if isinstance(value, (list, tuple)) and value and all(_is_block(v) for v in value):
+        return list(value)
+    if isinstance(value, (bytes, bytearray)):
+        raise TypeError("a tool cannot return bytes: wrap them with mcpcore.content.image/audio/embedded")
+    return [{"type": "text", "text": _json_text(value)}]
+
+
+def _json_text(value: Any) -> str:
+    # orjson takes dicts, lists, dataclasses, dates... natively; pydantic serializes the rest.
+    return orjson.dumps(value, default=pydantic_core.to_jsonable_python).decode()
+
+
+async def _list_resources(session: ServerSession, ctx: RequestContext) -> Any:
+    items = (x.definition for x in session.server._resources.values())
+    return session.server._page("resources", items, _params(ctx), _revision(session), "Resource")
+
+
+async def _list_templates(session: ServerSession, ctx: RequestContext) -> Any:
+    items = (x.definition for x in session.server._templates.values())
+    return session.server._page(
+        "resourceTemplates", items, _params(ctx), _revision(session), "ResourceTemplate"
+    )
+
+
+async def _read_resource(session: ServerSession, ctx: RequestContext) -> Any:
+    return await _read(session, ctx, _string(_params(ctx), "uri"))
+
+
+async def _read(session: ServerSession, ctx: RequestContext, uri: str) -> dict[str, Any]:
+    server = session.server
+    revision: Revision = session.revision  # type: ignore[assignment]
+    resource = server._resources.get(uri)
+    kwargs: dict[str, Any]
+    if resource is not None:
+        sig, definition, kwargs = resource.sig, resource.definition, {}
+    else:
+        # The first template whose pattern matches and whose parameters accept the values.
+        rejection: McpError | None = None
+        for template in server._templates.values():
+            values = template.template.match(uri)
+            if values is None:
+                continue
+            sig, definition = template.sig, template.definition
+            try:
+                kwargs = sig.validate({k: v for k, v in values.items() if k in sig.params})
+            except pydantic.ValidationError as exc:
+                rejection = rejection or McpError(
+                    INVALID_PARAMS, f"Invalid resource URI {uri}: {_describe(exc)}"
+                )
+                continue
+            break
+        else:
+            if rejection is not None:
+                raise rejection
+            raise McpError(revision.resource_not_found, "Resource not found", {"uri": uri})
+    if sig.context_param is not None:
+        kwargs[sig.context_param] = Context(session, ctx)
+    try:
+        value = sig.fn(**kwargs)
+        if sig.is_async or inspect.isawaitable(value):
+            value = await value
+        contents = _contents(uri, value, definition.get("mimeType"))
+    except McpError:
+        raise
+    except (FileNotFoundError, LookupError) as exc:
+        # The function looked and found nothing there: that is the protocol's "not found".
+        raise McpError(
+            revision.resource_not_found, "Resource not found", {"uri": uri, "reason": str(exc)}
+        ) from exc
+    except Exception as exc:
+        raise _failed(session, f"resource {sig.name!r}", exc) from exc
+    return {"contents": [_shapes.fit(revision, _contents_kind(c), c) for c in contents]}
+
+
+def _failed(session: ServerSession, what: str, exc: Exception) -> McpError:
+    """-32603 naming the user function that failed, and its message (traceback in the log)."""
+    _log.error("%s failed", what, exc_info=exc)
+    return McpError(INTERNAL_ERROR, f"{what} failed: {type(exc).__name__}: {exc}")
+
+
+def _contents_kind(contents: Mapping[str, Any]) -> str:
+    return "BlobResourceContents" if "blob" in contents else "TextResourceContents"
+
+
+def _contents(uri: str, value: Any, mime_type: str | None) -> list[dict[str, Any]]:
+    from mcpcore.content import blob_contents, text_contents
+
+    if isinstance(value, str):
+        return [dict(text_contents(uri, value, mime_type=mime_type))]
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return [dict(blob_contents(uri, bytes(value), mime_type=mime_type))]
+    items = value if isinstance(value, (list, tuple)) else [value]
+    out = []
+    for item in items:
+        if not isinstance(item, dict) or "uri" not in item or ("text" in item) == ("blob" in item):
+            raise TypeError(
+                "a resource function returns str, bytes, or contents dicts with uri and text or blob; "
+                f"got {type(item).__name__}"
+            )
+        out.append(item)
+    return out
+
+
+async def _subscribe(session: ServerSession, ctx: RequestContext) -> Any:
+    session.subscriptions.add(_string(_params(ctx), "uri"))
+    return {}
+
+
+async def _unsubscribe(session: ServerSession, ctx: RequestContext) -> Any:
+    session.subscriptions.discard(_string(_params(ctx), "uri"))
+    return {}
+
+
+async def _list_prompts(session: ServerSession, ctx: RequestContext) -> Any:
+    items = (x.definition for x in session.server._prompts.values())
+    return session.server._page("prompts", items, _params(ctx), _revision(session), "Prompt")
+
+
+async def _get_prompt(session: ServerSession, ctx: RequestContext) -> Any:
+    params = _params(ctx)
+    name = _string(params, "name")
+    prompt = session.server._prompts.get(name)
+    if prompt is None:
+        raise McpError(INVALID_PARAMS, f"Unknown prompt: {name}", {"prompt": name})
+    arguments = params.get("arguments") or {}
+    if not isinstance(arguments, dict):
+        raise McpError(INVALID_PARAMS, "params.arguments must be an object", {"field": "arguments"})
+    missing = sorted(prompt.sig.required - arguments.keys())
+    if missing:
+        raise McpError(INVALID_PARAMS, f"Missing required arguments for prompt {name}: {', '.join(missing)}")
+    sig = prompt.sig
+    try:
+        kwargs = sig.validate(arguments)
+    except pydantic.ValidationError as exc:
+        raise McpError(INVALID_PARAMS, f"Invalid arguments for prompt {name}: {_describe(exc)}") from None
+    if sig.context_param is not None:
+        kwargs[sig.context_param] = Context(session, ctx)
+    try:
+        value = sig.fn(**kwargs)
+        if sig.is_async or inspect.isawaitable(value):
+            value = await value
+        result = _prompt_result(value)
+    except McpError:
+        raise
+    except Exception as exc:
+        raise _failed(session, f"prompt {name!r}", exc) from exc
+    revision = _revision(session)
+    if "description" not in result and "description" in prompt.definition:
+        result["description"] = prompt.definition["description"]
+    messages = []
+    for message in result["messages"]:
+        content = _shapes.content_list(revision, [message["content"]])
+        if content:
+            messages.append({**message, "content": content[0]})
+    result["messages"] = messages
+    return result
+
+
+def _prompt_result(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        return {"messages": [{"role": "user", "content": {"type": "text", "text": value}}]}
+    if isinstance(value, dict) and "messages" in value:
+        return dict(value)
+    items = value if isinstance(value, (list, tuple)) else [value]
+    messages = []
+    for item in items:
+        if isinstance(item, str):
+            messages.append({"role": "user", "content": {"type": "text", "text": item}})
+        elif (
+            isinstance(item, dict)
+            and item.get("role") in ("user", "assistant")
+            and _is_block(item.get("content"))
+        ):
+            messages.append(item)
+        else:
+            raise TypeError(
+                "a prompt returns a str, {'role', 'content'} message dicts, or a dict with 'messages'; "
+                f"got {type(item).__name__}"
+            )
+    return {"messages": messages}
+
+
+async def _complete(session: ServerSession, ctx: RequestContext) -> Any:
+    params = _params(ctx)
+    ref, argument = params.get("ref"), params.get("argument")
+    if not isinstance(ref, dict) or ref.get("type") not in ("ref/prompt", "ref/resource"):
+        raise McpError(INVALID_PARAMS, "params.ref must be a ref/prompt or ref/resource reference")
+    if not isinstance(argument, dict) or not isinstance(argument.get("name"), str):
+        raise McpError(INVALID_PARAMS, "params.argument must have a name and a value")
+    value = argument.get("value")
+    if not isinstance(value, str):
+        raise McpError(INVALID_PARAMS, "params.argument.value must be a string")
+    context = params.get("context") or {}
+    known = context.get("arguments") if isinstance(context, dict) else None
+    known = dict(known) if isinstance(known, dict) else {}
+    server = session.server
+    kind = ref["type"]
+    key = ref.get("name") if kind == "ref/prompt" else ref.get("uri")
+    if not isinstance(key, str):
+        raise McpError(INVALID_PARAMS, "params.ref needs a name (prompt) or uri (resource)")
+    if kind == "ref/prompt" and key not in server._prompts:
+        raise McpError(INVALID_PARAMS, f"Unknown prompt: {key}", {"prompt": key})
+    if kind == "ref/resource" and key not in server._templates and key not in server._resources:
+        raise McpError(INVALID_PARAMS, f"Unknown resource template: {key}", {"uri": key})
+    handler = server._completers.get((kind, key, argument["name"]))
+    try:
+        if handler is not None:
+            out = handler(value, known)
+        elif server._fallback_completer is not None:
+            out = server._fallback_completer(ref, argument["name"], value, known)
+        else:
+            out = []
+        if inspect.isawaitable(out):
+            out = await out
+        return {"completion": _completion(out)}
+    except McpError:
+        raise
+    except Exception as exc:
+        raise _failed(session, f"completion of {argument['name']!r} for {key!r}", exc) from exc
+
+
+def _completion(out: Any) -> dict[str, Any]:
+    if isinstance(out, Completion):
+        values, total, has_more = list(out.values), out.total, out.has_more
+    else:
+        values, total, has_more = list(out), None, None
+    if not all(isinstance(v, str) for v in values):
+        raise TypeError("completion values must be strings")
+    if len(values) > MAX_COMPLETION_VALUES:
+        total = total if total is not None else len(values)
+        values, has_more = values[:MAX_COMPLETION_VALUES], True
+    completion: dict[str, Any] = {"values": values}
+    if total is not None:
+        completion["total"] = total
+    if has_more is not None:
+        completion["hasMore"] = has_more
+    return completion
+
+
+async def _set_level(session: ServerSession, ctx: RequestContext) -> Any:
+    level = _params(ctx).get("level")
+    if level not in _LEVEL_RANK:
+        raise McpError(
+            INVALID_PARAMS, f"params.level must be one of {', '.join(LOGGING_LEVELS)}", {"level": level}
+        )
+    session.log_level = level
+    return {}
+
+
+_HANDLERS: Final[dict[str, Callable[[ServerSession, RequestContext], Awaitable[Any]]]] = {
+    "initialize": _initialize,
+    "ping": _ping,
+    "tools/list": _list_tools,
+    "tools/call": _call_tool,
+    "resources/list": _list_resources,
+    "resources/templates/list": _list_templates,
+    "resources/read": _read_resource,
+    "resources/subscribe": _subscribe,
+    "resources/unsubscribe": _unsubscribe,
+    "prompts/list": _list_prompts,
+    "prompts/get": _get_prompt,
+    "completion/complete": _complete,
+    "logging/setLevel": _set_level,
+}
