@@ -12,10 +12,21 @@ if TYPE_CHECKING:
 BACKENDS = ("asyncio", "trio")
 
 
-def all_workloads() -> list[Workload]:
-    from benchmarks import engine
+PEERS = ("none", "official", "official-legacy")
 
-    return list(engine.WORKLOADS)
+
+def all_workloads(peer: str = "none") -> list[Workload]:
+    """Our workloads, and (with ``peer``) the official SDK's, which are run side by side."""
+    from benchmarks import engine, mcp
+
+    workloads = [*engine.WORKLOADS, *mcp.WORKLOADS]
+    if peer != "none":
+        from benchmarks import official
+
+        workloads += official.WORKLOADS
+        if peer == "official-legacy":
+            workloads += official.LEGACY_WORKLOADS
+    return workloads
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,12 +52,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KEY",
         help="run only this workload (repeatable); see --list. Baselines are added as needed",
     )
+    parser.add_argument(
+        "--peer",
+        choices=PEERS,
+        default="none",
+        help="also run the official Python SDK (PyPI mcp 2.3.0, installed once into .cache/peers/) "
+        "side by side, and report our speed-up over it; official-legacy adds its initialize-handshake "
+        "mode (default: none)",
+    )
     parser.add_argument("--list", action="store_true", help="list the workloads and exit")
     parser.add_argument("--json", metavar="FILE", help="also write every sample and the environment to FILE")
 
 
-def select(keys: list[str] | None) -> list[Workload]:
-    workloads = all_workloads()
+def select(keys: list[str] | None, peer: str = "none") -> list[Workload]:
+    workloads = all_workloads(peer)
     if not keys:
         return workloads
     by_key = {w.key: w for w in workloads}
@@ -55,9 +74,9 @@ def select(keys: list[str] | None) -> list[Workload]:
         raise SystemExit(f"mcpcore bench: unknown workload {', '.join(unknown)} (see --list)")
     wanted = set(keys)
     for key in keys:
-        baseline = by_key[key].baseline
-        if baseline is not None:
-            wanted.add(baseline)
+        for related in (by_key[key].baseline, by_key[key].peer):
+            if related is not None and related in by_key:
+                wanted.add(related)
     return [w for w in workloads if w.key in wanted]
 
 
@@ -65,14 +84,18 @@ def main(args: argparse.Namespace) -> int:
     from benchmarks.harness import Settings, run, stderr_if_tty, table, write_json
 
     if args.list:
-        for w in all_workloads():
+        for w in all_workloads(args.peer):
             print(f"{w.key:<16} {w.name} [{w.transport}, {w.implementation}]")
         return 0
     if args.rounds < 1 or args.scale <= 0:
         raise SystemExit("mcpcore bench: --rounds must be at least 1 and --scale positive")
     settings = Settings(rounds=3, scale=0.3) if args.quick else Settings(rounds=args.rounds, scale=args.scale)
     backends = BACKENDS if args.backend == "all" else (args.backend,)
-    results = run(select(args.workload), settings, backends, progress=stderr_if_tty())
+    if args.peer != "none":
+        from benchmarks.official import ensure_peer_env
+
+        ensure_peer_env()
+    results = run(select(args.workload, args.peer), settings, backends, progress=stderr_if_tty())
     print(table(results, settings))
     if args.json:
         write_json(args.json, results, settings)

@@ -14,10 +14,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import anyio
 import orjson
 
-from benchmarks.harness import Measure, Workload
+from benchmarks.harness import Measure, Workload, spread_over
 from mcpcore.dispatcher import Dispatcher, RequestContext
 from transports.memory import create_pair
 
@@ -74,20 +73,7 @@ def _concurrent(in_flight: int) -> Any:
     @asynccontextmanager
     async def session() -> AsyncIterator[Measure]:
         async with _dispatcher_pair() as client:
-
-            async def caller(count: int) -> None:
-                for _ in range(count):
-                    await client.request("tools/call", PARAMS)
-
-            async def measure(n: int) -> float:
-                share, extra = divmod(n, in_flight)
-                start = time.perf_counter()
-                async with anyio.create_task_group() as tg:
-                    for i in range(in_flight):
-                        tg.start_soon(caller, share + (1 if i < extra else 0))
-                return time.perf_counter() - start
-
-            yield measure
+            yield spread_over(in_flight, lambda: client.request("tools/call", PARAMS))
 
     return session
 

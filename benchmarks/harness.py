@@ -42,6 +42,8 @@ class Workload:
     session: Callable[[], AbstractAsyncContextManager[Measure]]
     baseline: str | None = None  # key of the workload this one's cost is compared to
     budget: float | None = None  # the most this may cost, in multiples of its baseline
+    peer: str | None = None  # key of another implementation's workload this one is compared to
+    min_speedup: float | None = None  # how many times the peer's rate this must reach
 
 
 @dataclass
@@ -50,6 +52,7 @@ class Result:
     backend: str
     rates: list[float] = field(default_factory=list)  # operations per second, one per round
     ratios: list[float] = field(default_factory=list)  # cost / baseline cost, one per round
+    speedups: list[float] = field(default_factory=list)  # rate / peer's rate, one per round
 
     @property
     def median(self) -> float:
@@ -58,6 +61,17 @@ class Result:
     @property
     def ratio(self) -> float | None:
         return statistics.median(self.ratios) if self.ratios else None
+
+    @property
+    def speedup(self) -> float | None:
+        return statistics.median(self.speedups) if self.speedups else None
+
+    @property
+    def meets_speedup(self) -> bool | None:
+        speedup, target = self.speedup, self.workload.min_speedup
+        if speedup is None or target is None:
+            return None
+        return speedup >= target
 
     @property
     def within_budget(self) -> bool | None:
@@ -72,6 +86,24 @@ class Settings:
     rounds: int = 5
     scale: float = 1.0
     warmup: float = 0.1  # share of a round's operations run untimed first
+
+
+def spread_over(in_flight: int, call: Callable[[], Awaitable[Any]]) -> Measure:
+    """A measure that performs ``n`` calls from ``in_flight`` tasks at once."""
+
+    async def caller(count: int) -> None:
+        for _ in range(count):
+            await call()
+
+    async def measure(n: int) -> float:
+        share, extra = divmod(n, in_flight)
+        start = time.perf_counter()
+        async with anyio.create_task_group() as tg:
+            for i in range(in_flight):
+                tg.start_soon(caller, share + (1 if i < extra else 0))
+        return time.perf_counter() - start
+
+    return measure
 
 
 def _ops(workload: Workload, settings: Settings) -> int:
@@ -105,6 +137,9 @@ async def run_rounds(
             if base_key is not None and base_key in results:
                 # cost ratio = (1 / rate) / (1 / baseline rate), from this round's figures
                 result.ratios.append(results[base_key].rates[-1] / result.rates[-1])
+            peer_key = result.workload.peer
+            if peer_key is not None and peer_key in results:
+                result.speedups.append(result.rates[-1] / results[peer_key].rates[-1])
     if progress is not None:
         print("\r" + " " * 70 + "\r", end="", file=progress, flush=True)
     return list(results.values())
@@ -156,7 +191,9 @@ def table(results: Sequence[Result], settings: Settings) -> str:
         f"Python {env['python']} on {env['platform']}, {env['cpus']} CPUs; "
         f"{settings.rounds} rounds, medians (spread: slowest-fastest round)"
     )
-    rows = [("workload", "transport", "implementation", "median", "unit", "spread", "cost vs baseline")]
+    rows = [
+        ("workload", "transport", "implementation", "median", "unit", "spread", "cost vs baseline", "vs peer")
+    ]
     for r in results:
         w = r.workload
         ratio = r.ratio
@@ -168,8 +205,22 @@ def table(results: Sequence[Result], settings: Settings) -> str:
                 verdict = "within" if r.within_budget else "OVER"
                 cost += f" ({verdict} budget {w.budget:g}x)"
         spread = f"{_rate(min(r.rates))}-{_rate(max(r.rates))}"
+        versus = ""
+        if r.speedup is not None:
+            versus = f"{r.speedup:.1f}x {w.peer}"
+            if w.min_speedup is not None:
+                versus += f" ({'meets' if r.meets_speedup else 'BELOW'} target {w.min_speedup:g}x)"
         rows.append(
-            (w.name, w.transport, f"{w.implementation} ({r.backend})", _rate(r.median), w.unit, spread, cost)
+            (
+                w.name,
+                w.transport,
+                f"{w.implementation} ({r.backend})",
+                _rate(r.median),
+                w.unit,
+                spread,
+                cost,
+                versus,
+            )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     right = {3, 5}
@@ -201,6 +252,11 @@ def to_json(results: Sequence[Result], settings: Settings) -> dict[str, Any]:
                 "cost_ratios": r.ratios,
                 "budget": r.workload.budget,
                 "within_budget": r.within_budget,
+                "peer": r.workload.peer,
+                "speedup": r.speedup,
+                "speedups": r.speedups,
+                "min_speedup": r.workload.min_speedup,
+                "meets_speedup": r.meets_speedup,
             }
             for r in results
         ],
