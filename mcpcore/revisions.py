@@ -13,8 +13,8 @@ and the server sends no requests at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Final, Literal
 
 from mcpcore.errors import INVALID_PARAMS, RESOURCE_NOT_FOUND
