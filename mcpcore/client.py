@@ -342,6 +342,7 @@ class Client:
             await dispatcher.aclose()
             raise McpError(INVALID_PARAMS, "the server's initialize result lacks capabilities or serverInfo")
         self.revision = revisions.REVISIONS[version]
+        dispatcher.omit_unknown_error_id = self.revision.omits_unknown_error_id
         self.server_capabilities = caps
         self.server_info = info
         instructions = result.get("instructions")

@@ -314,6 +314,9 @@ class Dispatcher:
         self.debug = debug
 
         self._request_handlers: dict[str, RequestHandler] = {}
+        self.omit_unknown_error_id = False
+        """Leave the id out of an error about a message whose id could not be read, instead
+        of sending ``"id": null`` (MCP 2025-11-25 and later; set by the protocol layer)."""
         self.admission: Callable[[Request], None] | None = None
         """Called at once, in arrival order, for each request about to start its handler;
         raising :class:`McpError` refuses the request with that error. A protocol layer
@@ -937,6 +940,8 @@ class Dispatcher:
         if not error.is_response:
             _log.debug("answering an invalid message: %s", error)
             reply = error.to_response()
+            if reply.id is None and self.omit_unknown_error_id:
+                reply.omit_id = True
             if batch is None:
                 await self._send_reply(reply, None)
             else:

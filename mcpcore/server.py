@@ -759,6 +759,7 @@ class ServerSession:
         self._after_ready = frozenset(allowed)
         self._allowed = _ALWAYS
         self.revision = revision
+        self.dispatcher.omit_unknown_error_id = revision.omits_unknown_error_id
         allow_batch = getattr(self.dispatcher.transport, "allow_batch", None)
         if allow_batch is not None:
             self.dispatcher.transport.allow_batch = revision.receives_batches  # type: ignore[attr-defined]

@@ -23,7 +23,7 @@ Choices worth knowing:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias, TypeGuard
 
 import orjson
@@ -98,18 +98,22 @@ class ErrorResponse:
     """A failed answer: ``{"jsonrpc": "2.0", "id", "error": {"code", "message", "data"?}}``.
 
     ``id`` is ``None`` when the request it answers could not be read; it is then encoded as
-    ``"id": null``, as JSON-RPC 2.0 asks.
+    ``"id": null``, as JSON-RPC 2.0 asks, or left out with ``omit_id`` (MCP 2025-11-25 and
+    later make the id optional and forbid null).
     """
 
     id: RequestId | None
     code: int
     message: str
     data: Any = None
+    omit_id: bool = field(default=False, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         error: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.data is not None:
             error["data"] = self.data
+        if self.id is None and self.omit_id:
+            return {"jsonrpc": "2.0", "error": error}
         return {"jsonrpc": "2.0", "id": self.id, "error": error}
 
     @classmethod

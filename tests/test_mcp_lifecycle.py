@@ -12,7 +12,7 @@ import pytest
 
 from mcpcore.errors import INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND
 from mcpcore.server import Server, SessionState
-from mcpcore.wire import DecodeError, ErrorResponse, Notification, Request, Response
+from mcpcore.wire import DecodeError, ErrorResponse, Notification, Request, Response, encode
 from tests.peers import RawPeer
 from transports.memory import create_pair
 
@@ -256,3 +256,36 @@ async def test_log_notifications_before_initialized_are_allowed() -> None:
         note = await peer.receive_a(Notification)
         assert note.method == "notifications/message"
         assert note.params == {"level": "info", "data": "warming up"}
+
+
+@pytest.mark.parametrize(("version", "has_id"), [("2025-06-18", True), ("2025-11-25", False)])
+async def test_error_for_an_unreadable_message_and_its_id(version: str, has_id: bool) -> None:
+    """2025-11-25 makes the id of an error response optional and forbids null: it is left out.
+    Before, JSON-RPC's "id": null is all there is."""
+    ours, theirs = create_pair(codec=False)
+    server = tool_server()
+    raw: list[bytes] = []
+    arrived = [anyio.Event(), anyio.Event()]
+
+    class Capturing:
+        async def feed(self, item: Any) -> None:
+            raw.append(encode(item))
+            arrived[len(raw) - 1].set()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(ours.run, Capturing())
+        tg.start_soon(server.serve, theirs)
+        await ours.send(Request(1, "initialize", init_params(version)))
+        with anyio.fail_after(5):
+            await arrived[0].wait()
+        await ours.send(Notification("notifications/initialized"))
+        # What a transport hands over for bytes it could not parse:
+        (session,) = server.sessions
+        await session.dispatcher.feed(DecodeError(-32700, "Parse error", "bad bytes"))
+        with anyio.fail_after(5):
+            await arrived[1].wait()
+        tg.cancel_scope.cancel()
+    assert b'"result"' in raw[0]
+    assert b'"error"' in raw[1]
+    assert (b'"id":null' in raw[1]) == has_id
+    assert (b'"id"' in raw[1]) == has_id
