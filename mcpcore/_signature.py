@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import math
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -36,7 +37,21 @@ class Output:
     def dump(self, value: Any) -> dict[str, Any]:
         checked = self.adapter.validate_python(value)
         data = self.adapter.dump_python(checked, mode="json")
+        _check_finite(data)
         return {"result": data} if self.wrapped else typing.cast(dict[str, Any], data)
+
+
+def _check_finite(data: Any, depth: int = 0) -> None:
+    """JSON has no NaN or infinity (orjson would send null, which the schema then refuses)."""
+    if type(data) is float:
+        if not math.isfinite(data):
+            raise ValueError(f"the result holds {data!r}, which JSON cannot carry")
+    elif type(data) is dict:
+        for item in data.values():
+            _check_finite(item, depth + 1)
+    elif type(data) is list:
+        for item in data:
+            _check_finite(item, depth + 1)
 
 
 @dataclasses.dataclass(slots=True)

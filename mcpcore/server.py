@@ -561,12 +561,15 @@ class Server:
             current = self._lifespan
             if current is None:
                 break  # nobody holds it: become the owner
+            if not current.ready.is_set():
+                await current.ready.wait()
+                if current.failed is not None:
+                    raise RuntimeError("the server's lifespan failed to start") from current.failed
+                continue  # look again: it may have closed meanwhile
             if current.closing:
                 await current.closed.wait()  # the previous one is on its way out
                 continue
-            await current.ready.wait()
-            if current.failed:
-                raise RuntimeError("the server's lifespan failed to start") from current.failed
+            # No await between the checks above and this: the owner cannot close it in between.
             current.users += 1
             try:
                 yield current.value
@@ -593,14 +596,17 @@ class Server:
         finally:
             held.users -= 1
             with anyio.CancelScope(shield=True):
-                if held.users > 0:
+                while held.users > 0:
+                    held.idle = anyio.Event()
                     await held.idle.wait()
-                held.closing = True
-                try:
-                    await stack.aclose()
-                finally:
-                    self._lifespan = None
-                    held.closed.set()
+            held.closing = True  # right after the last check: nobody joins from here on
+            try:
+                # Not inside the shield: the lifespan's own cancel scopes (a task group, say)
+                # must be left in the order they were entered.
+                await stack.aclose()
+            finally:
+                self._lifespan = None
+                held.closed.set()
 
     @property
     def _lifespan_value(self) -> Any:

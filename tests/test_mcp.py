@@ -641,3 +641,16 @@ async def test_url_elicitation_needs_the_clients_url_mode() -> None:
         result = await client.call_tool("login")
     assert result["isError"] is True
     assert "url mode" in text_of(result)
+
+
+async def test_non_finite_numbers_in_structured_output_are_a_tool_error() -> None:
+    server = Server("s")
+
+    @server.tool()
+    async def weather(city: str) -> Weather:
+        return Weather(city=city, celsius=float("nan"))
+
+    async with connect(server, "2025-11-25") as (client, _):
+        result = await client.call_tool("weather", {"city": "Oslo"})
+    assert result["isError"] is True
+    assert "nan" in text_of(result)
