@@ -285,7 +285,11 @@ class Client:
         from mcpcore.server import Server
 
         if not isinstance(self._target, Server):
-            return self._target
+            target = self._target
+            if isinstance(target, contextlib.AbstractAsyncContextManager):
+                # A transport that owns a resource (a server process): ours to open and close.
+                await stack.enter_async_context(target)
+            return target
         from transports.memory import create_pair
 
         ours, theirs = create_pair(codec=True)

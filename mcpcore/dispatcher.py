@@ -435,7 +435,7 @@ class Dispatcher:
             await self.transport.run(self)
         except Exception as exc:
             _log.debug("transport failed", exc_info=True)
-            self._close(f"Connection lost: {exc}")
+            self._close(f"Connection lost: {exc.message if isinstance(exc, McpError) else exc}")
         else:
             self._close("Connection closed by peer")
 
