@@ -1,12 +1,33 @@
-"""The ``mcpcore`` command line."""
+"""The ``mcpcore`` command line.
+
+* ``mcpcore serve TARGET``: run a :class:`~mcpcore.server.Server` over stdio (what a host's
+  configuration names as the server command).
+* ``mcpcore list|call|read|prompt``: look into a running server (``mcpcore._inspector``).
+* ``mcpcore bench``: the benchmarks.
+
+Hosts start stdio servers under a connect timeout, so building the parser imports nothing
+heavy: each command loads what it needs when it runs. Exit status: 0 on success, 1 when the
+command failed (with one line on stderr saying why), 2 for a malformed command line.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Sequence
 
 import mcpcore
+from mcpcore import _inspector
+
+_SERVE_EXAMPLES = """\
+TARGET names a Server object:
+  package.module:attribute    an importable module (the working directory is searched first)
+  path/to/file.py:attribute   a file; its directory is put first on sys.path for its imports
+  path/to/file.py             the file's `server`, or its only Server
+
+Only MCP messages are written to stdout: print() and logs go to stderr.
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,6 +37,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mcpcore {mcpcore.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run an MCP server (a Server object in a module or file) over stdio",
+        description="Serve one MCP session on stdin/stdout until stdin closes or SIGTERM.",
+        epilog=_SERVE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("target", metavar="TARGET", help="module:attribute or file.py[:attribute]")
+    serve.add_argument(
+        "--transport",
+        default="stdio",
+        metavar="NAME",
+        help="how clients connect (default: stdio, the only one so far)",
+    )
+    serve.add_argument(
+        "--backend", choices=_inspector.BACKENDS, default="asyncio", help="the event loop (default: asyncio)"
+    )
+
+    _inspector.add_commands(commands)
 
     bench = commands.add_parser(
         "bench",
@@ -29,12 +70,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from mcpcore import _target
+
+    try:
+        _target.serve(args.target, transport=args.transport, backend=args.backend)
+    except _target.TargetError as exc:
+        first, _, rest = str(exc).partition("\n")
+        sys.stderr.write(f"mcpcore serve: error: {first}\n" + (rest + "\n" if rest else ""))
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        # The server itself failed (its lifespan, say): stderr gets the whole story.
+        traceback.print_exc(file=sys.stderr)
+        sys.stderr.write(f"mcpcore serve: error: the server stopped: {type(exc).__name__}: {exc}\n")
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "serve":
+        return _serve(args)
+    if args.command in _inspector.COMMANDS:
+        return _inspector.run(args)
     if args.command == "bench":
         from benchmarks.cli import main as bench_main
 

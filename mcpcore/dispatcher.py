@@ -516,6 +516,7 @@ class Dispatcher:
             out.sent = True
         except BaseException as exc:
             self._outgoing.pop(rid, None)
+            _forget(out.waiter)  # closing may have failed it meanwhile; nobody will await it now
             if isinstance(exc, anyio.get_cancelled_exc_class()):
                 # Cancelled while the transport held the request back: it may have got
                 # through, so tell the peer, and expect a late answer.
@@ -1037,6 +1038,17 @@ def _close_coroutines(args: tuple[Any, ...]) -> None:
     for arg in args:
         if inspect.iscoroutine(arg):
             arg.close()
+
+
+def _forget(waiter: Waiter[Any]) -> None:
+    """Mark a failed waiter's exception as seen (asyncio warns about unseen ones when it collects)."""
+    if waiter.done():
+        exception = getattr(waiter, "exception", None)
+        if exception is not None:
+            try:
+                exception()
+            except BaseException:  # a cancelled future raises here instead
+                pass
 
 
 def _is_async(fn: Callable[..., Any]) -> bool:

@@ -435,7 +435,10 @@ class StdioClientTransport:
         if code is None:
             status = "still running"
         elif code < 0:
-            status = f"killed by signal {signal.Signals(-code).name}"
+            try:
+                status = f"killed by signal {signal.Signals(-code).name}"
+            except ValueError:  # a signal without a name (a real-time one)
+                status = f"killed by signal {-code}"
         else:
             status = f"exit status {code}"
         tail = self.stderr_tail.strip()
