@@ -1264,7 +1264,7 @@ async def _call_tool(session: ServerSession, ctx: RequestContext) -> Any:
             _log.exception("tool %s failed", name)
         else:
             _log.debug("tool %s failed", name, exc_info=True)
-        text = str(exc) or type(exc).__name__
+        text = exc.message if isinstance(exc, McpError) else (str(exc) or type(exc).__name__)
         return {"content": [{"type": "text", "text": f"Error in tool {name}: {text}"}], "isError": True}
 
 

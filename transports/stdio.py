@@ -2,11 +2,11 @@
 
 Server side (:func:`serve_stdio`, :class:`StdioServerTransport`): stdin is read as bytes straight
 from its file descriptor (non-blocking, woken by the event loop: no thread hops), split by the
-line framer, decoded, and fed to the dispatcher in order. Replies are coalesced: the first
-message queued starts a write after one pass of the event loop, and everything queued by then
-goes out in one ``write``. While a server runs, ``sys.stdout`` and file descriptor 1 point at
-stderr, so a stray ``print()`` (even from C code) cannot corrupt the stream; our own output
-goes through a private duplicate of the original descriptor. A malformed line is answered with
+line framer, decoded, and fed to the dispatcher in order. Replies are written at once when the
+pipe is idle and coalesced while it is busy (see :class:`_Writer` for why). While a server
+runs, ``sys.stdout`` and file descriptor 1 point at stderr, so a stray ``print()`` (even from
+C code) cannot corrupt the stream; our own output goes through a private duplicate of the
+original descriptor. A malformed line is answered with
 -32700/-32600 and reading goes on; an over-long line with -32600, and the next line is read
 normally.
 
@@ -55,7 +55,14 @@ _FLUSH_ON_EXIT = 5.0  # seconds to finish writing what is queued when a server s
 
 
 class _Writer:
-    """Coalesces messages into as few writes as possible, in order, with bounded buffering."""
+    """Writes messages in order, coalescing those that queue up while a write is under way.
+
+    A message is written at once when the pipe is idle. Deferring it by one pass of the event
+    loop to gather more (a "flush when idle" policy) was measured slower on both shapes of load
+    (sequential 3,747 vs 4,373 calls/s; 32 in flight 16,963 vs 27,874): the extra loop pass
+    costs more than the syscalls it saves. While a write waits for the pipe to drain, later
+    messages pile up in the buffer and go out together, so a busy pipe still gets few, large
+    writes. Past a high-water mark senders wait: backpressure."""
 
     def __init__(self, write: Callable[[bytes], Awaitable[None]]) -> None:
         self._write = write
@@ -81,7 +88,6 @@ class _Writer:
         self._busy = True
         try:
             # One pass of the event loop: what other tasks queue meanwhile goes in the same write.
-            await anyio.lowlevel.checkpoint()
             await self.flush()
         finally:
             self._busy = False
