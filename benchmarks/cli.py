@@ -17,13 +17,13 @@ PEERS = ("none", "official", "official-legacy")
 
 def all_workloads(peer: str = "none") -> list[Workload]:
     """Our workloads, and (with ``peer``) the official SDK's, which are run side by side."""
-    from benchmarks import engine, mcp
+    from benchmarks import engine, mcp, stdio
 
-    workloads = [*engine.WORKLOADS, *mcp.WORKLOADS]
+    workloads = [*engine.WORKLOADS, *mcp.WORKLOADS, *stdio.WORKLOADS]
     if peer != "none":
         from benchmarks import official
 
-        workloads += official.WORKLOADS
+        workloads += official.WORKLOADS + official.STDIO_WORKLOADS
         if peer == "official-legacy":
             workloads += official.LEGACY_WORKLOADS
     return workloads
@@ -84,8 +84,10 @@ def main(args: argparse.Namespace) -> int:
     from benchmarks.harness import Settings, run, stderr_if_tty, table, write_json
 
     if args.list:
-        for w in all_workloads(args.peer):
-            print(f"{w.key:<16} {w.name} [{w.transport}, {w.implementation}]")
+        listed = all_workloads(args.peer)
+        width = max(len(w.key) for w in listed)
+        for w in listed:
+            print(f"{w.key:<{width}} {w.name} [{w.transport}, {w.implementation}]")
         return 0
     if args.rounds < 1 or args.scale <= 0:
         raise SystemExit("mcpcore bench: --rounds must be at least 1 and --scale positive")

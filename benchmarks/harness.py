@@ -8,6 +8,13 @@ rounds. A workload that names a ``baseline`` is also reported as a cost ratio ag
 computed round by round from measurements taken seconds apart: ratios from one run are the
 only figures that mean something on a noisy machine.
 
+Most workloads are rates (operations per second, higher is better). A few measure a state
+rather than a speed, such as the memory an idle server holds: their ``kind`` is ``"value"``,
+their measure returns the value itself (in the workload's unit, lower is better), and nothing
+is warmed up first. Both kinds compare the same way, through their cost: ``1 / rate`` or the
+value. The cost ratio is ours over the baseline's (lower is better); the speed-up is the peer's
+cost over ours, "how many times better than the peer", so ``min_speedup`` reads alike for both.
+
 Speed is measured here, never asserted in tests.
 """
 
@@ -23,12 +30,14 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 import anyio
 
 Measure = Callable[[int], Awaitable[float]]
-"""Perform ``n`` operations, return the seconds they took."""
+"""Perform ``n`` operations, return the seconds they took (for a ``"value"`` workload: the value)."""
+
+Kind = Literal["rate", "value"]
 
 
 @dataclass(frozen=True)
@@ -44,15 +53,21 @@ class Workload:
     budget: float | None = None  # the most this may cost, in multiples of its baseline
     peer: str | None = None  # key of another implementation's workload this one is compared to
     min_speedup: float | None = None  # how many times the peer's rate this must reach
+    kind: Kind = "rate"  # "rate": figures are n / seconds; "value": the measure's return value itself
+
+
+def _cost(workload: Workload, figure: float) -> float:
+    return figure if workload.kind == "value" else 1.0 / figure
 
 
 @dataclass
 class Result:
     workload: Workload
     backend: str
-    rates: list[float] = field(default_factory=list)  # operations per second, one per round
+    # operations per second, one per round (for a "value" workload: the values, in its unit)
+    rates: list[float] = field(default_factory=list)
     ratios: list[float] = field(default_factory=list)  # cost / baseline cost, one per round
-    speedups: list[float] = field(default_factory=list)  # rate / peer's rate, one per round
+    speedups: list[float] = field(default_factory=list)  # peer's cost / cost, one per round
 
     @property
     def median(self) -> float:
@@ -128,18 +143,24 @@ async def run_rounds(
                 )
             n = _ops(workload, settings)
             async with workload.session() as measure:
-                await measure(max(1, int(n * settings.warmup)))
-                gc.collect()
-                elapsed = await measure(n)
-            results[workload.key].rates.append(n / max(elapsed, 1e-9))
+                if workload.kind == "value":
+                    figure = await measure(n)
+                else:
+                    await measure(max(1, int(n * settings.warmup)))
+                    gc.collect()
+                    figure = n / max(await measure(n), 1e-9)
+            results[workload.key].rates.append(figure)
         for result in results.values():
+            # From this round's figures: cost ratio = cost / baseline cost, speed-up = peer's cost / cost
+            cost = _cost(result.workload, result.rates[-1])
             base_key = result.workload.baseline
             if base_key is not None and base_key in results:
-                # cost ratio = (1 / rate) / (1 / baseline rate), from this round's figures
-                result.ratios.append(results[base_key].rates[-1] / result.rates[-1])
+                base = results[base_key]
+                result.ratios.append(cost / _cost(base.workload, base.rates[-1]))
             peer_key = result.workload.peer
             if peer_key is not None and peer_key in results:
-                result.speedups.append(result.rates[-1] / results[peer_key].rates[-1])
+                peer = results[peer_key]
+                result.speedups.append(_cost(peer.workload, peer.rates[-1]) / cost)
     if progress is not None:
         print("\r" + " " * 70 + "\r", end="", file=progress, flush=True)
     return list(results.values())
@@ -182,7 +203,8 @@ def _version(dist: str) -> str:
 
 
 def _rate(value: float) -> str:
-    return f"{value:,.0f}"
+    # Three significant digits for small figures (connects per second, MiB), whole numbers above.
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
 
 
 def table(results: Sequence[Result], settings: Settings) -> str:
@@ -207,9 +229,15 @@ def table(results: Sequence[Result], settings: Settings) -> str:
         spread = f"{_rate(min(r.rates))}-{_rate(max(r.rates))}"
         versus = ""
         if r.speedup is not None:
-            versus = f"{r.speedup:.1f}x {w.peer}"
-            if w.min_speedup is not None:
-                versus += f" ({'meets' if r.meets_speedup else 'BELOW'} target {w.min_speedup:g}x)"
+            if w.kind == "value":  # shown as the plain ratio of the values, ours over the peer's
+                versus = f"{1 / r.speedup:.2f}x {w.peer}"
+                if w.min_speedup is not None:
+                    verdict = "meets" if r.meets_speedup else "ABOVE"
+                    versus += f" ({verdict} target {1 / w.min_speedup:.2g}x)"
+            else:
+                versus = f"{r.speedup:.1f}x {w.peer}"
+                if w.min_speedup is not None:
+                    versus += f" ({'meets' if r.meets_speedup else 'BELOW'} target {w.min_speedup:g}x)"
         rows.append(
             (
                 w.name,
@@ -244,6 +272,7 @@ def to_json(results: Sequence[Result], settings: Settings) -> dict[str, Any]:
                 "transport": r.workload.transport,
                 "implementation": r.workload.implementation,
                 "backend": r.backend,
+                "kind": r.workload.kind,
                 "unit": r.workload.unit,
                 "median": r.median,
                 "rates": r.rates,

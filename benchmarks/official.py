@@ -18,6 +18,12 @@ initialize handshake instead, which puts the SDK's JSON-RPC message objects on i
 streams. Neither serialises to bytes, which our ``memory+codec`` workloads do: a ratio
 against them flatters the peer, never us.
 
+:data:`STDIO_WORKLOADS` put a process and real pipes between them, as ``benchmarks/stdio.py``
+does for mcpcore: the worker's client is the SDK's stdio client (``Client(StdioServerParameters
+(...))``, its default ``auto`` mode), spawning with the peer environment's Python the server
+of ``_official_stdio_server.py``, an ``MCPServer`` with the same ``echo`` and ``flood`` tools
+as ``examples/echo_server.py``. Each connect and each memory sample spawns a new server.
+
 The worker always runs on asyncio, whatever backend the harness is on, and says so in the
 workload name: the SDK is built on anyio and could run on trio, but trio is not one of its
 dependencies, and the peer environment holds the SDK as its users install it and nothing else.
@@ -40,7 +46,7 @@ import anyio
 from anyio.abc import Process
 from anyio.streams.buffered import BufferedByteReceiveStream
 
-from benchmarks.harness import Measure, Workload
+from benchmarks.harness import Kind, Measure, Workload
 
 PEER_VERSION = "2.3.0"
 REQUIREMENT = f"mcp=={PEER_VERSION}"
@@ -133,13 +139,14 @@ def _file_tail(log: BinaryIO) -> str:
 
 
 class _Worker:
-    def __init__(self, process: Process, stderr: BinaryIO) -> None:
+    def __init__(self, process: Process, stderr: BinaryIO, answer: str = "seconds") -> None:
         assert process.stdin is not None
         assert process.stdout is not None
         self._process = process
         self._stdin = process.stdin
         self._stdout = BufferedByteReceiveStream(process.stdout)
         self._stderr = stderr
+        self._answer = answer  # the key of the figure in its answers: "seconds", or "value"
 
     def failure(self, what: str) -> RuntimeError:
         status = self._process.returncode
@@ -175,10 +182,10 @@ class _Worker:
         if isinstance(answer, dict):
             if "error" in answer:
                 raise self.failure(f"run {n} failed: {answer['error']}")
-            seconds = answer.get("seconds")
-            if isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds >= 0:
-                return float(seconds)
-        raise self.failure(f"answered {line!r}, not seconds")
+            figure = answer.get(self._answer)
+            if isinstance(figure, int | float) and not isinstance(figure, bool) and figure >= 0:
+                return float(figure)
+        raise self.failure(f"answered {line!r}, not {self._answer}")
 
     async def close(self) -> None:
         # End of input is the worker's signal to shut its client and server down and exit.
@@ -195,18 +202,23 @@ class _Worker:
             await self._process.aclose()
 
 
-def peer_session(calls: str, connect: str) -> Callable[[], AbstractAsyncContextManager[Measure]]:
-    """A workload session: one worker making ``calls`` ("seq" or a count in flight), its client
-    connected in the SDK's ``connect`` mode ("auto" or "legacy")."""
+def peer_session(
+    calls: str, connect: str, transport: str = "memory"
+) -> Callable[[], AbstractAsyncContextManager[Measure]]:
+    """A workload session: one worker making ``calls`` ("seq" or a count in flight; over stdio
+    also "flood", "connect" or "rss"), its client connected in the SDK's ``connect`` mode
+    ("auto" or "legacy") over ``transport`` ("memory" or "stdio")."""
 
     @asynccontextmanager
     async def session() -> AsyncIterator[Measure]:
         env_dir = await anyio.to_thread.run_sync(ensure_peer_env)
         # -I: none of our PYTHONPATH or user site may leak into the peer's imports.
-        command = [str(peer_python(env_dir)), "-I", str(WORKER), calls, "asyncio", connect]
+        command = [str(peer_python(env_dir)), "-I", str(WORKER), calls, "asyncio", connect, transport]
+        answer = "value" if calls == "rss" else "seconds"
         # A file, not a pipe: nothing has to keep reading it for the worker never to block on it.
+        # The stdio server the worker spawns writes its stderr there too.
         with tempfile.TemporaryFile() as stderr:
-            worker = _Worker(await anyio.open_process(command, stderr=stderr), stderr)
+            worker = _Worker(await anyio.open_process(command, stderr=stderr), stderr, answer)
             try:
                 line = await worker.read_line(_READY_TIMEOUT)
                 if line.strip() != "ready":
@@ -249,3 +261,30 @@ WORKLOADS = _workloads("auto", "official", "memory (direct)")
 # ``Client(server, mode="legacy")``: the initialize handshake and JSON-RPC message objects on
 # in-memory streams, the SDK's path closest to ours (still no bytes); opt-in, as it doubles the time.
 LEGACY_WORKLOADS = _workloads("legacy", "official-legacy", "memory (JSON-RPC objects)")
+
+
+def _stdio_workloads() -> list[Workload]:
+    def workload(key: str, name: str, unit: str, ops: int, calls: str, kind: Kind = "rate") -> Workload:
+        return Workload(
+            key=f"official-stdio-{key}",
+            name=f"{name} (asyncio)",
+            transport="stdio",
+            implementation=_IMPLEMENTATION,
+            unit=unit,
+            ops=ops,
+            session=peer_session(calls, "auto", "stdio"),
+            kind=kind,
+        )
+
+    # Fewer operations than ours: the same figures from rounds of a few seconds each.
+    return [
+        workload("seq", "tools/call, sequential", "calls/s", 1_000, "seq"),
+        workload("32", "tools/call, 32 in flight", "calls/s", 2_000, "32"),
+        workload("flood", "progress notifications of one call", "notifications/s", 10_000, "flood"),
+        workload("connect", "spawn to first tools/list answered", "connects/s (1/latency)", 5, "connect"),
+        workload("idle-rss", "idle server memory", "MiB peak RSS", 1, "rss", kind="value"),
+    ]
+
+
+# The SDK's stdio client and server, in processes of their own (see benchmarks/stdio.py).
+STDIO_WORKLOADS = _stdio_workloads()
