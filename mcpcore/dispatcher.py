@@ -333,6 +333,7 @@ class Dispatcher:
         self._abandoned: deque[RequestId] = deque(maxlen=256)
 
         self._active = 0  # handler tasks running
+        self._idle_waiters: list[Waiter[None]] = []  # wait_idle() callers
         self._capacity_waiters: deque[Waiter[None]] = deque()
 
         # Ordered work behind a running notification handler (see the module docstring).
@@ -415,6 +416,17 @@ class Dispatcher:
         if self._rt is not None:
             await self._rt.join()
 
+    async def wait_idle(self) -> None:
+        """Return once none of the peer's requests is being handled (or the connection ended).
+
+        A transport that reached the end of its input calls it (bounded by its own deadline)
+        so that requests already read can still be answered before the connection closes.
+        """
+        while self._active and self._closed is None:
+            waiter: Waiter[None] = self._runtime().new_waiter()
+            self._idle_waiters.append(waiter)
+            await waiter
+
     def start_soon(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> None:
         """Run ``await fn(*args)`` in a task of this connection, cancelled when it closes.
 
@@ -464,6 +476,7 @@ class Dispatcher:
             if not waiter.done():
                 waiter.set_result(None)
         self._closed_waiters.clear()
+        _wake_all(self._idle_waiters)
         if self._worker_wakeup is not None and not self._worker_wakeup.done():
             self._worker_wakeup.set_result(None)
         if self._rt is not None:
@@ -783,6 +796,8 @@ class Dispatcher:
             self._active -= 1
             if self._capacity_waiters:
                 _wake_one(self._capacity_waiters)
+            if not self._active and self._idle_waiters:
+                _wake_all(self._idle_waiters)
             if entry.batch is not None:
                 await self._batch_done(entry.batch)
             # Last: while its entry is in the table, the task counts as running.
@@ -1055,6 +1070,13 @@ def _is_async(fn: Callable[..., Any]) -> bool:
     """A coroutine function, or an object whose ``__call__`` is one."""
     call = getattr(type(fn), "__call__", None)  # noqa: B004 - looking for the method, not testing callability
     return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(call)
+
+
+def _wake_all(waiters: list[Waiter[None]]) -> None:
+    for waiter in waiters:
+        if not waiter.done():
+            waiter.set_result(None)
+    waiters.clear()
 
 
 def _wake_one(waiters: deque[Waiter[None]]) -> None:

@@ -66,6 +66,11 @@ async def hang(ctx: Context) -> str:
 async def big(size: int) -> str:
     return "y" * size
 
+@server.tool()
+async def nap(seconds: float) -> str:
+    await anyio.sleep(seconds)
+    return "rested"
+
 if os.environ.get("IGNORE_TERM"):
     import signal
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -304,3 +309,73 @@ def test_serving_restores_stdout(tmp_path: Path) -> None:
         [sys.executable, str(script)], input=b"", capture_output=True, timeout=30, check=True
     )
     assert result.stdout == b"stdout is back\n"
+
+
+def test_requests_read_before_eof_are_still_answered(server_file: Path) -> None:
+    nap = {
+        "jsonrpc": "2.0",
+        "id": 9,
+        "method": "tools/call",
+        "params": {"name": "nap", "arguments": {"seconds": 0.3}},
+    }
+    proc = raw_server(server_file)
+    stdout, _ = proc.communicate(lines(INIT, INITIALIZED, nap), timeout=30)  # then EOF at once
+    replies = {json.loads(line)["id"]: json.loads(line) for line in stdout.splitlines()}
+    assert replies[9]["result"]["content"] == [{"type": "text", "text": "rested"}]
+
+
+def test_a_cancelled_writer_leaves_no_half_line(server_file: Path) -> None:
+    """A 3 MB reply is being written to a slow reader when its request is cancelled: the reply
+    is finished anyway, and what follows arrives intact."""
+    with raw_server(server_file) as proc:
+        assert proc.stdin is not None
+        assert proc.stdout is not None
+        big = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "tools/call",
+            "params": {"name": "big", "arguments": {"size": 3_000_000}},
+        }
+        proc.stdin.write(lines(INIT, INITIALIZED, big))
+        proc.stdin.flush()
+        assert json.loads(proc.stdout.readline())["id"] == 0
+        anyio_sleep_sync(0.3)  # the reply fills the pipe; the writer waits for us
+        cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}}
+        proc.stdin.write(lines(cancel, {"jsonrpc": "2.0", "id": 2, "method": "ping"}))
+        proc.stdin.close()
+        rest = proc.stdout.read()
+        proc.wait(timeout=20)
+    replies = [json.loads(line) for line in rest.splitlines()]  # every line whole
+    assert {"jsonrpc": "2.0", "id": 2, "result": {}} in replies
+
+
+async def test_client_sessions_leave_no_file_descriptors(server_file: Path) -> None:
+    def open_fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    async def session() -> None:
+        async with Client(StdioClientTransport(sys.executable, [str(server_file)])) as client:
+            await client.ping()
+
+    await session()  # warm up whatever the loop keeps open once
+    before = open_fds()
+    for _ in range(5):
+        await session()
+    assert open_fds() <= before + 1
+
+
+async def test_a_dead_server_whose_grandchild_keeps_stdout_still_fails_pending_requests(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "leaky.py"
+    script.write_text(
+        "import subprocess, sys, time\n"
+        "subprocess.Popen(['sleep', '5'], start_new_session=True)  # outside our group, holds stdout\n"
+        "sys.stdin.readline()\n"
+        "sys.exit(3)\n",
+        encoding="utf-8",
+    )
+    transport = StdioClientTransport(sys.executable, [str(script)], close_timeout=0.5, terminate_timeout=0.5)
+    with anyio.fail_after(15), pytest.raises(ConnectionClosed, match="exit status 3"):
+        async with Client(transport):
+            pass

@@ -52,6 +52,9 @@ _READ_SIZE = 1 << 16
 _HIGH_WATER = 4 << 20  # bytes queued for writing before senders wait for the drain
 _STDERR_TAIL = 8 << 10  # bytes of the server's stderr kept for error messages
 _FLUSH_ON_EXIT = 5.0  # seconds to finish writing what is queued when a server stops
+_FINISH_TIMEOUT = 5.0  # seconds a cancelled writer may take to finish what is queued
+_STALL_TIMEOUT = 30.0  # seconds the server may leave its stdin unread before we give up on it
+_WRITE_CHUNK = 1 << 16  # bytes per pipe write on the client side (the pipe's usual capacity)
 
 
 class _Writer:
@@ -64,8 +67,8 @@ class _Writer:
     messages pile up in the buffer and go out together, so a busy pipe still gets few, large
     writes. Past a high-water mark senders wait: backpressure."""
 
-    def __init__(self, write: Callable[[bytes], Awaitable[None]]) -> None:
-        self._write = write
+    def __init__(self, write: Callable[[bytearray], Awaitable[int]]) -> None:
+        self._write = write  # writes a prefix of the buffer, returns how many bytes it took
         self._buffer = bytearray()
         self._busy = False
         self._drained: anyio.Event | None = None
@@ -75,32 +78,44 @@ class _Writer:
         if self.broken is not None:
             raise ConnectionClosed(f"Connection closed: {self.broken}")
         buffer = self._buffer
+        # Backpressure before queueing, so the buffer stays near the mark however many wait.
+        while self._busy and len(buffer) > _HIGH_WATER:
+            if self._drained is None:
+                self._drained = anyio.Event()
+            await self._drained.wait()
+            if self.broken is not None:
+                raise ConnectionClosed(f"Connection closed: {self.broken}")
         buffer += data
         buffer += b"\n"
         if self._busy:
-            if len(buffer) > _HIGH_WATER:  # backpressure: wait for the writer to catch up
-                if self._drained is None:
-                    self._drained = anyio.Event()
-                await self._drained.wait()
-                if self.broken is not None:
-                    raise ConnectionClosed(f"Connection closed: {self.broken}")
             return
         self._busy = True
         try:
-            # One pass of the event loop: what other tasks queue meanwhile goes in the same write.
             await self.flush()
         finally:
             self._busy = False
 
     async def flush(self) -> None:
+        """Write everything queued. Bytes leave the buffer only once written, and a writer
+        cancelled halfway (its handler was cancelled, the server is stopping) still finishes
+        what is queued, shielded, within ``_FINISH_TIMEOUT``: a half-written line would
+        corrupt every message after it."""
+        buffer = self._buffer
         try:
-            while self._buffer:
-                chunk = bytes(self._buffer)
-                self._buffer.clear()
-                await self._write(chunk)
+            while buffer:
+                del buffer[: await self._write(buffer)]
+        except anyio.get_cancelled_exc_class():
+            with anyio.CancelScope(shield=True), anyio.move_on_after(_FINISH_TIMEOUT):
+                try:
+                    while buffer:
+                        del buffer[: await self._write(buffer)]
+                except Exception as exc:
+                    self.broken = exc
+            if buffer and self.broken is None:
+                self.broken = ConnectionClosed("the peer stopped reading")
+            raise
         except BaseException as exc:
-            if not isinstance(exc, anyio.get_cancelled_exc_class()):
-                self.broken = exc
+            self.broken = exc
             raise
         finally:
             if self._drained is not None:
@@ -127,6 +142,7 @@ class StdioServerTransport:
         self, *, stdin_fd: int = 0, stdout_fd: int = 1, max_line_size: int = DEFAULT_MAX_FRAME_SIZE
     ) -> None:
         self.allow_batch = False
+        self.eof_grace = 0.0  # see serve_stdio
         self._in = stdin_fd
         self._out = stdout_fd
         self._framer = LineFramer(max_line_size)
@@ -143,19 +159,17 @@ class StdioServerTransport:
             raise ConnectionClosed("Connection closed")
         await self._writer.send(encode(message))
 
-    async def _write(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
+    async def _write(self, buffer: bytearray) -> int:
+        while True:
             try:
-                written = os.write(self._out, view)
+                # The kernel takes what fits in the pipe; no view of the buffer outlives the call.
+                return os.write(self._out, buffer)
             except BlockingIOError:
                 await anyio.wait_writable(self._out)
-                continue
             except OSError as exc:
                 if exc.errno in (errno.EPIPE, errno.EBADF):
                     raise ConnectionClosed("stdout is closed") from exc
                 raise
-            view = view[written:]
 
     async def flush(self) -> None:
         """Write out whatever is still queued."""
@@ -182,6 +196,11 @@ class StdioServerTransport:
                 await receiver.feed(_decoded(line, self.allow_batch))
         for line in framer.end():
             await receiver.feed(_decoded(line, self.allow_batch))
+        drain = getattr(receiver, "wait_idle", None)
+        if drain is not None and self.eof_grace > 0:
+            # The client sent all it will; what it asked for may still be answered.
+            with anyio.move_on_after(self.eof_grace):
+                await drain()
 
     async def aclose(self) -> None:
         self._closed = True
@@ -205,26 +224,37 @@ def _stdout_to_stderr() -> Any:
 
 @contextlib.contextmanager
 def _non_blocking(*fds: int) -> Any:
-    saved = {}
-    for fd in fds:
-        saved[fd] = os.get_blocking(fd)
+    """Make pipes non-blocking for the block, and restore them after.
+
+    Terminals are left alone: fds 0, 1 and 2 of a terminal share one open file description, so
+    the flag would reach stderr and outlive us in the user's shell. (Waiting for readiness
+    works on a blocking terminal too; a write to one may block briefly.)
+    """
+    saved = {fd: os.get_blocking(fd) for fd in fds}  # all recorded before any is changed
+    changed = [fd for fd in fds if not os.isatty(fd)]
+    for fd in changed:
         os.set_blocking(fd, False)
     try:
         yield
     finally:
-        for fd, blocking in saved.items():
+        for fd in reversed(changed):
             with contextlib.suppress(OSError):
-                os.set_blocking(fd, blocking)
+                os.set_blocking(fd, saved[fd])
 
 
-async def serve_stdio(server: Server, *, max_line_size: int = DEFAULT_MAX_FRAME_SIZE) -> None:
+async def serve_stdio(
+    server: Server, *, max_line_size: int = DEFAULT_MAX_FRAME_SIZE, eof_grace: float = 5.0
+) -> None:
     """Serve one MCP session on this process's stdin and stdout, until EOF or SIGTERM/SIGINT.
 
-    In-flight handlers are cancelled on the way out, and what was queued for stdout is still
-    written (within a few seconds), so the client never reads half a message.
+    At stdin EOF, requests already read may finish for up to ``eof_grace`` seconds (their
+    answers can still be written); on a signal they are cancelled at once. What was queued
+    for stdout is written whole (within a few seconds), so the client never reads half a
+    message.
     """
     with _stdout_to_stderr() as out_fd, _non_blocking(0, out_fd):
         transport = StdioServerTransport(stdin_fd=0, stdout_fd=out_fd, max_line_size=max_line_size)
+        transport.eof_grace = eof_grace
         try:
             async with anyio.create_task_group() as group:
                 group.start_soon(_stop_on_signal, group.cancel_scope)
@@ -259,7 +289,10 @@ class StdioClientTransport:
     * ``on_stderr(line)``: each line the server writes to stderr (default: logged at DEBUG on
       ``mcpcore.stdio``); the last ~8 KiB are kept in :attr:`stderr_tail` in any case.
     * ``close_timeout``: after closing the server's stdin, how long to wait for it to exit
-      before SIGTERM; ``terminate_timeout``: how long after SIGTERM before SIGKILL.
+      before SIGTERM; ``terminate_timeout``: how long after SIGTERM before SIGKILL. Leaving
+      the ``async with`` takes at most ``close_timeout + 2 * terminate_timeout`` and about
+      two seconds more (the second wait is for processes of the group that outlived the
+      server, the rest for flushing stdin and collecting stderr).
     """
 
     def __init__(
@@ -361,6 +394,8 @@ class StdioClientTransport:
             _signal_group(pgid, signal.SIGKILL)
         with anyio.move_on_after(1.0):
             await self._stderr_done.wait()
+        with anyio.move_on_after(1.0), contextlib.suppress(Exception):
+            await process.aclose()  # the pipes' file descriptors
 
     async def _drain_stderr(self) -> None:
         process = self._process
@@ -407,26 +442,48 @@ class StdioClientTransport:
             raise ConnectionClosed(self._exit_reason("Connection closed"))
         await self._writer.send(encode(message))
 
-    async def _write(self, data: bytes) -> None:
+    async def _write(self, buffer: bytearray) -> int:
         process = self._process
         assert process is not None
         assert process.stdin is not None
+        chunk = bytes(buffer[:_WRITE_CHUNK])
         try:
-            await process.stdin.send(data)
+            # Shielded: a stream send cancelled halfway (trio) would tear the line it carries.
+            with anyio.CancelScope(shield=True) as scope:
+                scope.deadline = anyio.current_time() + _STALL_TIMEOUT
+                await process.stdin.send(chunk)
         except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
             raise ConnectionClosed(self._exit_reason("the server's stdin is closed")) from exc
+        if scope.cancelled_caught:
+            raise ConnectionClosed(f"the server has not read its stdin for {_STALL_TIMEOUT:g} s")
+        return len(chunk)
 
     async def run(self, receiver: Receiver) -> None:
         process = self._process
         if process is None or process.stdout is None:
             raise RuntimeError("use the StdioClientTransport as an async context manager first")
         framer = self._framer
-        try:
-            async for chunk in process.stdout:
-                for line in framer.feed(chunk):
-                    await receiver.feed(_decoded(line, self.allow_batch))
-        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
-            pass
+        stdout = process.stdout
+
+        async def read() -> None:
+            try:
+                async for chunk in stdout:
+                    for line in framer.feed(chunk):
+                        await receiver.feed(_decoded(line, self.allow_batch))
+            except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+                pass
+            group.cancel_scope.cancel()
+
+        async def watch() -> None:
+            # A descendant outside the server's group may hold its stdout open after it died:
+            # do not wait for an EOF that may never come.
+            await process.wait()
+            await anyio.sleep(1.0)  # what it wrote before exiting still arrives
+            group.cancel_scope.cancel()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(read)
+            group.start_soon(watch)
         for line in framer.end():
             await receiver.feed(_decoded(line, self.allow_batch))
         if self._closed:
