@@ -297,7 +297,9 @@ async def long_task_at(session: Any, observer: Observer, level: str, steps: int)
 async def cancellation(session: Any) -> dict[str, Any]:
     """Two slow calls given up by the client, which then sends notifications/cancelled: one
     that times out, one whose caller is cancelled once the tool said it started sleeping."""
-    out: dict[str, Any] = {"timeout": await attempt(session.call_tool("slow", {}, read_timeout_seconds=1.0))}
+    # 3 s: far more than the tool needs to start, so the cancellation finds it running even on
+    # a loaded machine (one that arrived before it started would leave no record).
+    out: dict[str, Any] = {"timeout": await attempt(session.call_tool("slow", {}, read_timeout_seconds=3.0))}
     started = anyio.Event()
     finished: list[Any] = []
 
