@@ -238,13 +238,15 @@ class Client:
     def capabilities(self) -> dict[str, Any]:
         """What this client declares, from the handlers it has."""
         caps: dict[str, Any] = {}
-        newest = self.versions[-1]
+        offered = revisions.REVISIONS[self.versions[-1]]  # the revision initialize offers
         if self._roots is not None:
             caps["roots"] = {"listChanged": True}
         if self.sampling is not None:
-            caps["sampling"] = {"tools": {}} if self.sampling_tools and newest >= "2025-11-25" else {}
-        if self.elicitation is not None and newest >= "2025-06-18":
-            caps["elicitation"] = {m: {} for m in self.elicitation_modes} if newest >= "2025-11-25" else {}
+            caps["sampling"] = {"tools": {}} if self.sampling_tools and offered.has("sampling_tools") else {}
+        if self.elicitation is not None and offered.has("elicitation"):
+            # Before URL mode existed, an empty object was the only form.
+            modes = self.elicitation_modes if offered.has("url_elicitation") else ()
+            caps["elicitation"] = {m: {} for m in modes}
         if self.experimental:
             caps["experimental"] = self.experimental
         return caps

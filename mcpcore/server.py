@@ -686,7 +686,7 @@ class Server:
 
 # -- one connection ---------------------------------------------------------------------------
 
-# Methods by the capability they need: filled per session, once a revision is negotiated.
+# Answered in every state of a session.
 _ALWAYS: Final = frozenset({"ping"})
 
 
@@ -703,6 +703,8 @@ class ServerSession:
         self.log_level: LoggingLevel = server.log_level
         self.subscriptions: set[str] = set()
         self._allowed: frozenset[str] = frozenset({"initialize", "ping"})
+        self._after_ready: frozenset[str] = frozenset()  # what _allowed becomes at initialized
+        self._initial_caps: dict[str, Any] = {}  # the capabilities declared at initialize
         self._roots: list[dict[str, Any]] | None = None
         if getattr(dispatcher.transport, "allow_batch", None) is not None:
             # No batches before a revision that has them is negotiated: initialize must come alone.
@@ -832,9 +834,6 @@ class ServerSession:
 
     async def ping(self, timeout: float | None = 10.0) -> None:
         await self.dispatcher.request("ping", None, timeout=timeout)
-
-    _initial_caps: dict[str, Any] = {}  # noqa: RUF012  # replaced per session at initialize
-    _after_ready: frozenset[str] = frozenset()
 
 
 def _from_string(annotation: Any) -> bool:
@@ -1243,7 +1242,7 @@ async def _call_tool(session: ServerSession, ctx: RequestContext) -> Any:
         arguments = {}
     elif not isinstance(arguments, dict):
         raise McpError(INVALID_PARAMS, "params.arguments must be an object", {"field": "arguments"})
-    revision: Revision = session.revision  # type: ignore[assignment]
+    revision = _revision(session)
     sig = tool.sig
     try:
         kwargs = sig.validate(arguments)
@@ -1348,7 +1347,7 @@ async def _read_resource(session: ServerSession, ctx: RequestContext) -> Any:
 
 async def _read(session: ServerSession, ctx: RequestContext, uri: str) -> dict[str, Any]:
     server = session.server
-    revision: Revision = session.revision  # type: ignore[assignment]
+    revision = _revision(session)
     resource = server._resources.get(uri)
     kwargs: dict[str, Any]
     if resource is not None:

@@ -150,7 +150,6 @@ class StdioServerTransport:
         self._closed = False
         # Regular files are always "ready" and cannot be waited on with epoll: read them plainly.
         self._in_pollable = not stat.S_ISREG(os.fstat(stdin_fd).st_mode)
-        self._out_pollable = not stat.S_ISREG(os.fstat(stdout_fd).st_mode)
 
     async def send(
         self, message: Message | list[Message], related_request_id: RequestId | None = None
