@@ -147,6 +147,9 @@ class _Items(Generic[T]):
 class Client:
     """A session with one MCP server. Use it as an async context manager.
 
+    ``target`` is a transport, a :class:`~mcpcore.server.Server` to talk to in memory, or the
+    URL of a Streamable HTTP endpoint (``"http://127.0.0.1:8000/mcp"``).
+
     * ``versions``: the handshake revisions this client speaks; it offers the newest.
     * ``sampling``, ``elicitation``: async handlers of the server's requests, given the
       request's params and returning the result dict (``CreateMessageResult``,
@@ -167,7 +170,7 @@ class Client:
 
     def __init__(
         self,
-        target: Transport | Server,
+        target: Transport | Server | str,
         *,
         name: str = "mcpcore",
         version: str = __version__,
@@ -286,6 +289,10 @@ class Client:
     async def _connect(self, stack: contextlib.AsyncExitStack) -> Transport:
         from mcpcore.server import Server
 
+        if isinstance(self._target, str):
+            from transports.http._client import StreamableHttpTransport
+
+            self._target = StreamableHttpTransport(self._target)
         if not isinstance(self._target, Server):
             target = self._target
             if isinstance(target, contextlib.AbstractAsyncContextManager):

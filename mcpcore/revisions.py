@@ -119,6 +119,9 @@ FEATURES: Final[dict[str, str]] = {
     "enum_schemas": "2025-11-25",  # titled and multi-select enums, defaults on every primitive
     "sampling_tools": "2025-11-25",  # CreateMessageRequest tools/toolChoice, tool_use content
     "tool_errors_in_result": "2025-11-25",  # bad tool arguments are an isError result (SEP-1303)
+    # Transport rules of the prose (basic/transports.mdx), not of the schema:
+    "protocol_version_header": "2025-06-18",  # MCP-Protocol-Version on every HTTP request after init
+    "sse_polling": "2025-11-25",  # SSE priming event and retry field; the server may end a stream early
 }
 _ORDER: Final = ("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28")
 

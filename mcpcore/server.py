@@ -63,6 +63,7 @@ from mcpcore.wire import Notification, Request, RequestId
 
 if TYPE_CHECKING:
     from mcpcore.elicitation import ElicitationResult
+    from transports.http._app import StreamableHttpApp
 
 __all__ = [
     "CapabilityError",
@@ -624,6 +625,18 @@ class Server:
                 except Exception:
                     _log.debug("error while closing a transport", exc_info=True)
 
+    def asgi_app(self, **options: Any) -> StreamableHttpApp:
+        """This server as a Streamable HTTP endpoint, an ASGI application.
+
+        Run it under any ASGI server (``uvicorn module:app``), or mount it in Starlette or
+        FastAPI; a host that does not pass the ASGI lifespan on to mounted apps must enter
+        ``app.running()`` in its own lifespan. The options are those of
+        :class:`transports.http.StreamableHttpApp`.
+        """
+        from transports.http._app import StreamableHttpApp
+
+        return StreamableHttpApp(self, **options)
+
     @contextlib.asynccontextmanager
     async def session(self, transport: Transport) -> AsyncIterator[ServerSession]:
         """A session over ``transport``, open for the ``async with`` block."""
@@ -772,6 +785,23 @@ class ServerSession:
         if allow_batch is not None:
             self.dispatcher.transport.allow_batch = revision.receives_batches  # type: ignore[attr-defined]
 
+    def assume(self, version: str) -> None:
+        """Start this session ready, at ``version``, as if a handshake had happened elsewhere.
+
+        For stateless Streamable HTTP, where each POST is a session of its own: the client
+        initialized once, on some other request, and only the protocol-version header says
+        what it negotiated. The client's capabilities are unknown, so it is asked for nothing
+        (sampling, elicitation and roots raise :class:`CapabilityError`).
+        """
+        if self.state is not SessionState.AWAITING_INITIALIZE:
+            raise RuntimeError(f"cannot assume a revision in state {self.state.value}")
+        revision = revisions.REVISIONS[version]
+        caps = self.server.capabilities(revision)
+        self._initial_caps = caps
+        self._negotiate(revision, caps)
+        self.state = SessionState.READY
+        self._allowed = self._after_ready
+
     def _initialized(self, note: Notification) -> None:
         if self.state is SessionState.INITIALIZING:
             self.state = SessionState.READY
@@ -905,6 +935,17 @@ class Context:
     @property
     def progress_token(self) -> RequestId | None:
         return self._request.progress_token
+
+    def close_sse_stream(self) -> bool:
+        """End the HTTP connection that carries this request's SSE stream, keeping the stream.
+
+        Streamable HTTP with resumption only (2025-11-25 calls this polling): the client waits
+        the ``retry`` time, reconnects with ``Last-Event-ID`` and gets everything sent
+        meanwhile, the answer included. Long work can so avoid holding a connection open.
+        Returns False, doing nothing, on any other transport or stream.
+        """
+        kick = getattr(self.session.dispatcher.transport, "kick", None)
+        return bool(kick(self._request.id)) if kick is not None else False
 
     # -- logging and progress -------------------------------------------------------------------
 
