@@ -1,6 +1,7 @@
 """``mcpcore list|call|read|prompt``: look into an MCP server from a shell.
 
-The inspector starts the server command it is given (``--command``), opens one session with
+The inspector starts the server command it is given (``--command``), or reaches a Streamable
+HTTP server at ``--url``, opens one session with
 :class:`~mcpcore.client.Client`, makes one request, prints the answer and leaves. It serves two
 readers: a person at a terminal, who gets a compact rendering (tables for lists, text for
 content, a progress bar), and a script, which gets the raw result with ``--json`` and an exit
@@ -24,8 +25,9 @@ import os
 import shlex
 import shutil
 import sys
+import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 if TYPE_CHECKING:
@@ -70,7 +72,15 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     server.add_argument(
         "--url",
         metavar="URL",
-        help="a Streamable HTTP server (not supported yet: arrives with that transport)",
+        help="the endpoint of a Streamable HTTP server (e.g. http://127.0.0.1:8000/mcp), "
+        "instead of --command",
+    )
+    server.add_argument(
+        "--header",
+        metavar="NAME:VALUE",
+        action="append",
+        default=[],
+        help="with --url: send this header on every request (repeatable; e.g. for Authorization)",
     )
     server.add_argument(
         "--env",
@@ -154,6 +164,8 @@ class _Plan:
     verbose: bool
     backend: str
     arguments: dict[str, Any] | None = None
+    url: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _parse_arguments(raw: str | None, *, strings: bool) -> dict[str, Any] | None:
@@ -188,7 +200,9 @@ def _json_kind(value: Any) -> str:
 
 def _plan(args: argparse.Namespace) -> _Plan:
     if args.url is not None:
-        raise InspectorError("--url is not supported yet: arrives with the HTTP transport")
+        return _url_plan(args)
+    if args.header:
+        raise InspectorError("--header goes with --url; a stdio server takes --env instead")
     if not args.server_command:
         raise InspectorError(
             'give the server to inspect with --command "CMD ARGS..." '
@@ -210,13 +224,15 @@ def _plan(args: argparse.Namespace) -> _Plan:
             env[key] = value
     if args.cwd is not None and not os.path.isdir(args.cwd):
         raise InspectorError(f"--cwd {args.cwd!r} is not a directory")
+    return _finish_plan(args, command=args.server_command, argv=argv, env=env, cwd=args.cwd)
+
+
+def _finish_plan(args: argparse.Namespace, **where: Any) -> _Plan:
+    """The plan, with what every way of reaching a server shares checked and filled in."""
     if not args.timeout > 0:  # NaN too
         raise InspectorError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
     plan = _Plan(
-        command=args.server_command,
-        argv=argv,
-        env=env,
-        cwd=args.cwd,
+        **where,
         timeout=args.timeout,
         as_json=args.json,
         log_level=args.log_level,
@@ -226,6 +242,23 @@ def _plan(args: argparse.Namespace) -> _Plan:
     if args.command in ("call", "prompt"):
         plan.arguments = _parse_arguments(args.args, strings=args.command == "prompt")
     return plan
+
+
+def _url_plan(args: argparse.Namespace) -> _Plan:
+    if args.server_command:
+        raise InspectorError("give either --command or --url, not both")
+    if args.env or args.cwd is not None:
+        raise InspectorError("--env and --cwd start a stdio server; with --url the server is already running")
+    parsed = urllib.parse.urlsplit(args.url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise InspectorError(f"--url must be an http:// or https:// URL, not {args.url!r}")
+    headers: dict[str, str] = {}
+    for pair in args.header:
+        name, sep, value = pair.partition(":")
+        if not sep or not name.strip():
+            raise InspectorError(f"--header wants NAME:VALUE, got {pair!r}")
+        headers[name.strip()] = value.strip()
+    return _finish_plan(args, command=args.url, argv=[], env=None, cwd=None, url=args.url, headers=headers)
 
 
 def run(args: argparse.Namespace, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -333,13 +366,22 @@ async def _inspect(plan: _Plan, action: Action, args: argparse.Namespace, out: T
     from transports.stdio import StdioClientTransport
 
     feedback = _Feedback(err)
-    transport = StdioClientTransport(
-        plan.argv[0],
-        plan.argv[1:],
-        env=plan.env,
-        cwd=plan.cwd,
-        on_stderr=feedback.server_stderr if plan.verbose else None,
-    )
+    transport: Any
+    if plan.url is not None:
+        from transports.http import StreamableHttpTransport
+
+        # A server that is not there is reported at once, not after a round of retries.
+        transport = StreamableHttpTransport(
+            plan.url, headers=plan.headers, timeout=plan.timeout, max_reconnects=0
+        )
+    else:
+        transport = StdioClientTransport(
+            plan.argv[0],
+            plan.argv[1:],
+            env=plan.env,
+            cwd=plan.cwd,
+            on_stderr=feedback.server_stderr if plan.verbose else None,
+        )
     client = Client(
         transport,
         on_log=feedback.log,
@@ -384,6 +426,8 @@ async def _inspect(plan: _Plan, action: Action, args: argparse.Namespace, out: T
             f"no answer from the server to {what} within {plan.timeout:g} s "
             "(a slow server needs a larger --timeout)"
         )
+    if isinstance(failure, ConnectionClosed) and plan.url is not None:
+        raise InspectorError(f"{what} failed: {failure.message}")
     if isinstance(failure, ConnectionClosed):
         if transport.pid is None:  # the command could not be started at all
             raise InspectorError(failure.message.removeprefix("Connection lost: "))

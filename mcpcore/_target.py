@@ -17,6 +17,7 @@ descriptor 1 both point at stderr.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib
 import importlib.machinery
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["TRANSPORTS", "TargetError", "load_server", "parse_target", "serve"]
 
 # What `mcpcore serve --transport` accepts; the HTTP transport adds its name here when it lands.
-TRANSPORTS = ("stdio",)
+TRANSPORTS = ("stdio", "http")
 
 _EXAMPLE = "package.module:server or path/to/file.py:server"
 
@@ -216,16 +217,34 @@ def load_server(spec: str) -> Server:
     return value
 
 
-def serve(spec: str, *, transport: str = "stdio", backend: str = "asyncio") -> None:
-    """Load the target and serve it until the client leaves (``mcpcore serve``)."""
+def serve(
+    spec: str,
+    *,
+    transport: str = "stdio",
+    backend: str = "asyncio",
+    http_options: dict[str, Any] | None = None,
+) -> None:
+    """Load the target and serve it (``mcpcore serve``): over stdio until the client leaves,
+    or over Streamable HTTP (``http_options``: host, port, path, ...) until interrupted."""
     if transport not in TRANSPORTS:
-        raise TargetError(
-            f"transport {transport!r} is not supported yet (it arrives with the HTTP transport); "
-            f"use one of: {', '.join(TRANSPORTS)}"
-        )
+        raise TargetError(f"unknown transport {transport!r}; use one of: {', '.join(TRANSPORTS)}")
     server = load_server(spec)
     import anyio
 
+    if transport == "http":
+        options = dict(http_options or {})
+
+        async def main() -> None:
+            from transports.http import serve_http
+
+            async with anyio.create_task_group() as tg:
+                http = await tg.start(functools.partial(serve_http, server, **options))
+                path = options.get("path", "/mcp")
+                sys.stderr.write(f"mcpcore: serving MCP over Streamable HTTP at {http.url}{path}\n")
+                sys.stderr.flush()
+
+        anyio.run(main, backend=backend)
+        return
     from transports.stdio import serve_stdio
 
     anyio.run(serve_stdio, server, backend=backend)

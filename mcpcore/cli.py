@@ -40,8 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser(
         "serve",
-        help="run an MCP server (a Server object in a module or file) over stdio",
-        description="Serve one MCP session on stdin/stdout until stdin closes or SIGTERM.",
+        help="run an MCP server (a Server object in a module or file) over stdio or HTTP",
+        description="Serve one MCP session on stdin/stdout until stdin closes or SIGTERM, or "
+        "(--transport http) serve Streamable HTTP until interrupted.",
         epilog=_SERVE_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -49,9 +50,37 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--transport",
         default="stdio",
-        metavar="NAME",
-        help="how clients connect (default: stdio, the only one so far)",
+        choices=("stdio", "http"),
+        help="how clients connect: stdio (default) or http (Streamable HTTP)",
     )
+    http = serve.add_argument_group("with --transport http")
+    http.add_argument("--host", default="127.0.0.1", help="the address to bind (default: 127.0.0.1)")
+    http.add_argument("--port", type=int, default=8000, help="the port to bind (default: 8000; 0 picks one)")
+    http.add_argument("--path", default="/mcp", help="the MCP endpoint's path (default: /mcp)")
+    http.add_argument("--stateless", action="store_true", help="no sessions: every POST stands alone")
+    http.add_argument(
+        "--json-response", action="store_true", help="answer requests with JSON bodies, never SSE streams"
+    )
+    http.add_argument(
+        "--allow-origin",
+        action="append",
+        default=None,
+        metavar="ORIGIN",
+        help="accept requests from this browser Origin (repeatable; default: loopback origins only)",
+    )
+    http.add_argument(
+        "--allow-host",
+        action="append",
+        default=None,
+        metavar="HOST",
+        help="accept this Host header (repeatable; default on loopback: loopback names only)",
+    )
+    http.add_argument(
+        "--legacy-sse",
+        action="store_true",
+        help="also serve the deprecated 2024-11-05 HTTP+SSE transport at /sse and /messages",
+    )
+    http.add_argument("--no-access-log", action="store_true", help="do not log each request on stderr")
     serve.add_argument(
         "--backend", choices=_inspector.BACKENDS, default="asyncio", help="the event loop (default: asyncio)"
     )
@@ -74,7 +103,20 @@ def _serve(args: argparse.Namespace) -> int:
     from mcpcore import _target
 
     try:
-        _target.serve(args.target, transport=args.transport, backend=args.backend)
+        http_options = None
+        if args.transport == "http":
+            http_options = {
+                "host": args.host,
+                "port": args.port,
+                "path": args.path,
+                "stateless": args.stateless,
+                "json_response": args.json_response,
+                "allowed_origins": args.allow_origin,
+                "allowed_hosts": args.allow_host,
+                "legacy_sse": args.legacy_sse,
+                "access_log": not args.no_access_log,
+            }
+        _target.serve(args.target, transport=args.transport, backend=args.backend, http_options=http_options)
     except _target.TargetError as exc:
         first, _, rest = str(exc).partition("\n")
         sys.stderr.write(f"mcpcore serve: error: {first}\n" + (rest + "\n" if rest else ""))

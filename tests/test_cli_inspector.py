@@ -316,10 +316,46 @@ def test_serve_shows_where_an_import_failed(tmp_path: Path) -> None:
     assert "importlib" not in result.stderr  # the import machinery's frames are left out
 
 
-def test_serve_accepts_only_the_stdio_transport_for_now(server_dir: Path) -> None:
-    result = initialize_only([str(server_dir / "cli_server.py"), "--transport", "http"])
-    assert result.returncode == 1 and result.stdout == ""
-    assert "transport 'http' is not supported yet" in result.stderr
+def test_serve_refuses_an_unknown_transport(server_dir: Path) -> None:
+    result = initialize_only([str(server_dir / "cli_server.py"), "--transport", "pigeon"])
+    assert result.returncode == 2 and result.stdout == ""
+    assert "argument --transport: invalid choice: 'pigeon'" in result.stderr
+
+
+def test_serve_over_http_and_inspect_with_url(server_dir: Path) -> None:
+    command = [PYTHON, "-m", "mcpcore", "serve", str(server_dir / "cli_server.py"), "--transport", "http"]
+    options = ["--port", "0", "--no-access-log"]
+    with subprocess.Popen(
+        [*command, *options], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+    ) as server:
+        try:
+            assert server.stderr is not None
+            lines = Lines(server.stderr)
+            announced = ""
+            for _ in range(20):  # the server module prints a line of its own while it is imported
+                announced = lines.next(LIMIT) or ""
+                if announced.startswith("mcpcore: "):
+                    break
+            assert announced.startswith("mcpcore: serving MCP over Streamable HTTP at http://127.0.0.1:")
+            url = announced.rsplit(" ", 1)[1].strip()
+            assert url.endswith("/mcp")
+            listed = mcpcore("list", "tools", "--url", url)
+            assert listed.returncode == 0, listed.stderr
+            assert "add(a, b)" in listed.stdout
+            called = mcpcore(
+                "call", "add", "--args", '{"a": 2, "b": 3}', "--url", url, "--header", "X-Trace: 1"
+            )
+            assert called.returncode == 0, called.stderr
+            assert called.stdout.strip() == "5"
+        finally:
+            server.terminate()
+            server.wait(LIMIT)
+
+
+def test_url_that_nobody_answers() -> None:
+    result = mcpcore("list", "tools", "--url", "http://127.0.0.1:9/mcp", "--timeout", "2")
+    assert result.returncode == 1
+    assert result.stderr.startswith("mcpcore list: error: initialize failed: could not reach the MCP server")
 
 
 # -- list -------------------------------------------------------------------------------------
@@ -546,11 +582,20 @@ def test_a_server_that_never_answers_times_out(tmp_path: Path) -> None:
     assert "no answer from the server to initialize within 0.5 s" in result.stderr
 
 
-def test_url_is_not_supported_yet() -> None:
-    result = mcpcore("list", "tools", "--url", "http://127.0.0.1:9/mcp")
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--url", "ftp://127.0.0.1/mcp"], "--url must be an http:// or https:// URL"),
+        (["--url", "http://127.0.0.1:9/mcp", "--command", "x"], "give either --command or --url, not both"),
+        (["--url", "http://127.0.0.1:9/mcp", "--env", "A=1"], "--env and --cwd start a stdio server"),
+        (["--url", "http://127.0.0.1:9/mcp", "--header", "nocolon"], "--header wants NAME:VALUE"),
+        (["--command", "x", "--header", "A: b"], "--header goes with --url"),
+    ],
+)
+def test_bad_url_options(args: list[str], message: str) -> None:
+    result = mcpcore("list", "tools", *args)
     assert result.returncode == 1
-    expected = "mcpcore list: error: --url is not supported yet: arrives with the HTTP transport\n"
-    assert result.stderr == expected
+    assert result.stderr.startswith("mcpcore list: error: ") and message in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -665,6 +710,7 @@ def test_env_options_add_to_the_inherited_environment() -> None:
     args = argparse.Namespace(
         command="list",
         url=None,
+        header=[],
         server_command="python -m x",
         env=[],
         cwd=None,
