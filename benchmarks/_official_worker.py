@@ -9,16 +9,26 @@ Usage: ``python _official_worker.py <calls> <backend> [<connect> [<transport>]]`
 ``<calls>`` is ``seq`` or how many calls to keep in flight, ``<backend>`` the anyio backend to
 run on, ``<connect>`` the SDK client's ``mode`` (``auto``, its default, or ``legacy``) and
 ``<transport>`` how the client reaches the server: ``memory`` (the default: ``Client(server)``
-in this process) or ``stdio`` (the SDK's stdio client spawning ``_official_stdio_server.py``
-with this interpreter). Over stdio ``<calls>`` may also be ``flood`` (each ``run <n>`` is one
-``flood`` call bringing ``n`` progress notifications), ``connect`` (``n`` times: spawn a
-server, connect, list its tools; only that is timed, not the shutdown) or ``rss`` (``n``
-times: connect, list the tools, then read the idle server's peak resident memory).
+in this process), ``stdio`` (the SDK's stdio client spawning ``_official_stdio_server.py``
+with this interpreter), or ``http-sse`` / ``http-json`` (the SDK's Streamable HTTP client,
+``Client(url)``, against ``_official_http_server.py`` spawned with this interpreter in its
+``sse`` or ``json`` mode on a free port of 127.0.0.1; one server per worker).
+
+Over stdio ``<calls>`` may also be ``flood`` (each ``run <n>`` is one ``flood`` call bringing
+``n`` progress notifications), ``connect`` (``n`` times: spawn a server, connect, list its
+tools; only that is timed, not the shutdown) or ``rss`` (``n`` times: connect, list the tools,
+then read the idle server's peak resident memory). Over HTTP ``<calls>`` may also be
+``connect`` (``n`` times: a new client connects to the running server, initializes and lists
+its tools; only that is timed) or, over ``http-sse`` only, ``sessions``: each ``run <n>``
+spawns a fresh server, opens ``n`` client sessions against it at once (each initialized and
+having made one call, all held open together), and answers the server's resident memory
+growth (``VmRSS`` before and after) per session, in KiB.
 
 Protocol, one line each way: once the client and server are paired and one call has been
-checked, the worker prints ``ready`` (for ``connect`` and ``rss``, once the SDK is imported);
-then for each ``run <n>`` on stdin it runs and prints ``{"seconds": <float>}`` (time of the
-calls alone), for ``rss`` ``{"value": <MiB>}`` (the median of the ``n`` servers), or
+checked, the worker prints ``ready`` (for ``connect``, ``rss`` and ``sessions``, once the SDK
+is imported and any server it keeps is up); then for each ``run <n>`` on stdin it runs and
+prints ``{"seconds": <float>}`` (time of the calls alone), for ``rss`` ``{"value": <MiB>}``
+(the median of the ``n`` servers), for ``sessions`` ``{"value": <KiB per session>}``, or
 ``{"error": "<message>"}``. End of stdin ends it. Anything else the process prints goes to
 stderr, so stdout carries the protocol only.
 """
@@ -27,25 +37,48 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
+import subprocess
 import sys
 import time
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 import anyio
+from anyio.lowlevel import checkpoint
+from anyio.streams.buffered import BufferedByteReceiveStream
 from mcp import Client, StdioServerParameters  # type: ignore[import-not-found,unused-ignore]
 from mcp.server.mcpserver import MCPServer  # type: ignore[import-not-found,unused-ignore]
 
 ARGUMENTS: dict[str, Any] = {"text": "hello"}
 MAX_IN_FLIGHT = 1_000
 MAX_CALLS = 10_000_000  # one "run" is bounded even if the harness asks for nonsense
-TRANSPORTS = ("memory", "stdio")
-STDIO_ONLY = ("flood", "connect", "rss")  # modes that need a server process
+HTTP_TRANSPORTS = ("http-sse", "http-json")
+TRANSPORTS = ("memory", "stdio", *HTTP_TRANSPORTS)
+# Modes that need a server process, and the transports that have them.
+SERVER_MODES = {
+    "flood": ("stdio",),
+    "connect": ("stdio", *HTTP_TRANSPORTS),
+    "rss": ("stdio",),
+    # Stateless JSON mode keeps nothing between requests: it has no sessions to weigh.
+    "sessions": ("http-sse",),
+}
 STDIO_SERVER = Path(__file__).resolve().parent / "_official_stdio_server.py"
+HTTP_SERVER = Path(__file__).resolve().parent / "_official_http_server.py"
 IDLE = 0.1  # seconds the server sits idle before its memory is read (as benchmarks/stdio.py)
+
+# The SDK's server refuses a session past its max_sessions (10,000 by default): no run asks
+# for more, so every session asked for is one the server holds.
+MAX_SESSIONS = 10_000
+OPENING = 32  # sessions being opened at once: the rest wait, so the server is never stormed
+SESSIONS_TIMEOUT = 300.0  # seconds to open a run's sessions, or to close them
+SERVER_READY_TIMEOUT = 60.0  # seconds for the HTTP server to import the SDK and bind
+SERVER_EXIT_TIMEOUT = 10.0
 
 Run = Callable[[int], Awaitable[float]]
 
@@ -156,15 +189,17 @@ def flood(client: Any) -> Run:
     return run
 
 
-def connect_latency(connect: str) -> Run:
+def connect_latency(connect: str, target: Callable[[], Any], tools: list[str]) -> Run:
+    """Connect ``n`` new clients to ``target()`` one after another, each listing the tools."""
+
     async def run(n: int) -> float:
         total = 0.0
         for _ in range(n):
             start = time.perf_counter()
-            async with Client(stdio_server(), mode=connect) as client:
+            async with Client(target(), mode=connect) as client:
                 listed = await client.list_tools()
                 total += time.perf_counter() - start  # the shutdown is not part of connecting
-            if sorted(tool.name for tool in listed.tools) != ["echo", "flood"]:
+            if sorted(tool.name for tool in listed.tools) != tools:
                 raise RuntimeError(f"the server lists {listed!r}")
         return total
 
@@ -188,12 +223,20 @@ def child_pids() -> list[int]:
     return found
 
 
-def peak_rss_mib(pid: int) -> float:
+def status_kib(pid: int, field: str) -> int:
+    """A memory line of ``/proc/<pid>/status`` (``VmHWM``, ``VmRSS``), in KiB."""
     with open(f"/proc/{pid}/status", encoding="ascii") as status:
         for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024  # kB
-    raise RuntimeError(f"/proc/{pid}/status has no VmHWM line")
+            if line.startswith(f"{field}:"):
+                value, unit = line.split()[1:3]
+                if unit != "kB":
+                    raise RuntimeError(f"{field} of process {pid} is in {unit!r}, not kB")
+                return int(value)
+    raise RuntimeError(f"/proc/{pid}/status has no {field} line")
+
+
+def peak_rss_mib(pid: int) -> float:
+    return status_kib(pid, "VmHWM") / 1024
 
 
 def idle_rss(connect: str) -> Run:
@@ -208,6 +251,135 @@ def idle_rss(connect: str) -> Run:
                     raise RuntimeError(f"expected one server process, found {children}")
                 samples.append(peak_rss_mib(children[0]))
         return statistics.median(samples)
+
+    return run
+
+
+# -- Streamable HTTP ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HttpServer:
+    url: str
+    pid: int
+
+
+def http_mode(transport: str) -> str:
+    return transport.removeprefix("http-")
+
+
+@asynccontextmanager
+async def http_server(mode: str) -> AsyncIterator[HttpServer]:
+    """``_official_http_server.py`` in ``mode`` on a free port, until the block ends.
+
+    Its stderr is this worker's (the harness's file); its stdout carries one ``ready <port>``
+    line; closing its stdin is what stops it.
+    """
+    command = [sys.executable, "-I", str(HTTP_SERVER), "--mode", mode, "--port", "0"]
+    process = await anyio.open_process(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None)
+    assert process.stdin is not None
+    assert process.stdout is not None
+    try:
+        try:
+            with anyio.fail_after(SERVER_READY_TIMEOUT):
+                line = await BufferedByteReceiveStream(process.stdout).receive_until(b"\n", 1024)
+        except TimeoutError:
+            raise RuntimeError(f"the HTTP server did not start within {SERVER_READY_TIMEOUT:g} s") from None
+        except (anyio.IncompleteRead, anyio.EndOfStream, anyio.DelimiterNotFound):
+            raise RuntimeError("the HTTP server exited before it said it was ready") from None
+        words = line.decode("ascii", "replace").split()
+        if len(words) != 2 or words[0] != "ready" or not words[1].isdigit():
+            raise RuntimeError(f"the HTTP server said {line!r} instead of 'ready <port>'")
+        yield HttpServer(f"http://127.0.0.1:{int(words[1])}/mcp", process.pid)
+    finally:
+        with anyio.CancelScope(shield=True):
+            try:
+                await process.stdin.aclose()  # end of input: the server shuts down
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+                pass
+            with anyio.move_on_after(SERVER_EXIT_TIMEOUT):
+                await process.wait()
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+            await process.aclose()
+
+
+def rss_kib(pid: int) -> int:
+    return status_kib(pid, "VmRSS")
+
+
+def raise_file_limit() -> None:
+    """A thousand sessions are a few thousand sockets here and in the server (which inherits it)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+async def hold_sessions(url: str, connect: str, n: int, while_open: Callable[[], Awaitable[None]]) -> None:
+    """Open ``n`` sessions on ``url`` (each initialized, with one echo made), all at once, and
+    await ``while_open()`` while every one of them is held; then close them all."""
+    opening = anyio.CapacityLimiter(OPENING)
+    all_open, release = anyio.Event(), anyio.Event()
+    opened = 0
+
+    async def session() -> None:
+        nonlocal opened
+        await opening.acquire()
+        held = True
+        try:
+            async with Client(url, mode=connect) as client:
+                check(await client.call_tool("echo", ARGUMENTS))
+                opening.release()
+                held = False
+                opened += 1
+                if opened == n:
+                    all_open.set()
+                await release.wait()
+        finally:
+            if held:
+                opening.release()
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(n):
+            tg.start_soon(session)
+        try:
+            with anyio.fail_after(SESSIONS_TIMEOUT):
+                await all_open.wait()
+        except TimeoutError:
+            raise RuntimeError(f"{opened} of {n} sessions opened in {SESSIONS_TIMEOUT:g} s") from None
+        try:
+            await while_open()
+        finally:
+            release.set()
+            # Closing is each client's DELETE; a server too slow to answer them all is cut off.
+            tg.cancel_scope.deadline = anyio.current_time() + SESSIONS_TIMEOUT
+
+
+def session_rss(connect: str) -> Run:
+    """KiB of server memory per open session: ``VmRSS`` growth from ``n`` sessions, over ``n``."""
+
+    async def run(n: int) -> float:
+        if n > MAX_SESSIONS:
+            raise UsageError(f"at most {MAX_SESSIONS} sessions: the SDK's server refuses more")
+        # A fresh server each run: one that held sessions before keeps the memory they freed.
+        async with http_server("sse") as server:
+            # One session first, opened and closed: the first request's imports and caches are
+            # the server's, not a session's.
+            await hold_sessions(server.url, connect, 1, checkpoint)
+            await anyio.sleep(IDLE)
+            before = rss_kib(server.pid)
+            after = before
+
+            async def weigh() -> None:
+                nonlocal after
+                await anyio.sleep(IDLE)
+                after = rss_kib(server.pid)
+
+            await hold_sessions(server.url, connect, n, weigh)
+        # Memory the allocator handed back meanwhile is noise on a tiny n, never a saving per
+        # session: the figure does not go below zero.
+        return max(0.0, (after - before) / n)
 
     return run
 
@@ -234,9 +406,12 @@ async def answer(run: Run, key: str, out: TextIO) -> None:
 
 
 async def serve(calls: str, connect: str, transport: str, out: TextIO) -> None:
+    if transport in HTTP_TRANSPORTS:
+        await serve_http(calls, connect, http_mode(transport), out)
+        return
     # Each connect and each memory sample starts its own server: there is no session to hold.
     if calls == "connect":
-        await answer(connect_latency(connect), "seconds", out)
+        await answer(connect_latency(connect, stdio_server, ["echo", "flood"]), "seconds", out)
         return
     if calls == "rss":
         await answer(idle_rss(connect), "value", out)
@@ -252,6 +427,23 @@ async def serve(calls: str, connect: str, transport: str, out: TextIO) -> None:
         await answer(run, "seconds", out)
 
 
+async def serve_http(calls: str, connect: str, mode: str, out: TextIO) -> None:
+    if calls == "sessions":
+        raise_file_limit()
+        await answer(session_rss(connect), "value", out)
+        return
+    # One server for the worker's life: connects and calls alike find it running.
+    async with http_server(mode) as server:
+        if calls == "connect":
+            await answer(connect_latency(connect, lambda: server.url, ["echo"]), "seconds", out)
+            return
+        async with Client(server.url, mode=connect) as client:
+            check(await client.call_tool("echo", ARGUMENTS))
+            in_flight = parse_calls(calls)
+            run = sequential(client) if in_flight == 1 else concurrent(client, in_flight)
+            await answer(run, "seconds", out)
+
+
 def main(argv: list[str]) -> int:
     if not 2 <= len(argv) <= 4:
         print(__doc__, file=sys.stderr)
@@ -265,9 +457,9 @@ def main(argv: list[str]) -> int:
             raise UsageError(f"connect must be 'auto' or 'legacy', not {connect!r}")
         if transport not in TRANSPORTS:
             raise UsageError(f"transport must be one of {', '.join(TRANSPORTS)}, not {transport!r}")
-        if calls in STDIO_ONLY:
-            if transport != "stdio":
-                raise UsageError(f"{calls!r} needs a server process: use the stdio transport")
+        if calls in SERVER_MODES:
+            if transport not in SERVER_MODES[calls]:
+                raise UsageError(f"{calls!r} runs over {' or '.join(SERVER_MODES[calls])}, not {transport!r}")
         else:
             parse_calls(calls)
     except UsageError as exc:

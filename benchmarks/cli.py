@@ -17,13 +17,13 @@ PEERS = ("none", "official", "official-legacy")
 
 def all_workloads(peer: str = "none") -> list[Workload]:
     """Our workloads, and (with ``peer``) the official SDK's, which are run side by side."""
-    from benchmarks import engine, mcp, stdio
+    from benchmarks import engine, http, mcp, stdio
 
-    workloads = [*engine.WORKLOADS, *mcp.WORKLOADS, *stdio.WORKLOADS]
+    workloads = [*engine.WORKLOADS, *mcp.WORKLOADS, *stdio.WORKLOADS, *http.WORKLOADS]
     if peer != "none":
         from benchmarks import official
 
-        workloads += official.WORKLOADS + official.STDIO_WORKLOADS
+        workloads += official.WORKLOADS + official.STDIO_WORKLOADS + official.HTTP_WORKLOADS
         if peer == "official-legacy":
             workloads += official.LEGACY_WORKLOADS
     return workloads

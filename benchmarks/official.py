@@ -24,6 +24,22 @@ does for mcpcore: the worker's client is the SDK's stdio client (``Client(StdioS
 of ``_official_stdio_server.py``, an ``MCPServer`` with the same ``echo`` and ``flood`` tools
 as ``examples/echo_server.py``. Each connect and each memory sample spawns a new server.
 
+:data:`HTTP_WORKLOADS` do the same over Streamable HTTP: the worker's client is the SDK's own
+(``Client(url)``), against ``_official_http_server.py`` (the ``echo`` tool of
+``examples/echo_server.py`` in an ``MCPServer`` under uvicorn, on a free port of 127.0.0.1),
+spawned once per workload session in one of two modes: ``sse``, the SDK's defaults (stateful
+sessions, each POST answered with an SSE stream), and ``json`` (stateless, JSON bodies). The
+client connects in ``legacy`` mode, the ``initialize`` handshake of 2025-11-25, which is what
+mcpcore's client offers: in its default ``auto`` mode the SDK negotiates 2026-07-28 instead,
+whose requests stand alone, so the server would hold no session and answer in JSON whatever
+its mode, and neither the SSE responses nor the sessions would be measured. Connecting is
+timed from ``Client(url)`` to the first ``tools/list`` answered, against the running server
+(a new client, and so a new connection, each time; the SDK builds an HTTP client with a TLS
+context for each). The memory of a session is the growth of the server's ``VmRSS`` while
+``n`` sessions (initialized, one call made) are held open at once, over ``n``; each round's
+worker spawns a fresh server for it. The SDK's server holds up to 10,000 sessions by default
+and held the 1,000 of a round at ``--scale 1`` without refusing any.
+
 The worker always runs on asyncio, whatever backend the harness is on, and says so in the
 workload name: the SDK is built on anyio and could run on trio, but trio is not one of its
 dependencies, and the peer environment holds the SDK as its users install it and nothing else.
@@ -202,21 +218,26 @@ class _Worker:
             await self._process.aclose()
 
 
+# Modes of the worker that answer a value (in the workload's unit) rather than seconds.
+_VALUE_CALLS = ("rss", "sessions")
+
+
 def peer_session(
     calls: str, connect: str, transport: str = "memory"
 ) -> Callable[[], AbstractAsyncContextManager[Measure]]:
     """A workload session: one worker making ``calls`` ("seq" or a count in flight; over stdio
-    also "flood", "connect" or "rss"), its client connected in the SDK's ``connect`` mode
-    ("auto" or "legacy") over ``transport`` ("memory" or "stdio")."""
+    also "flood", "connect" or "rss"; over HTTP also "connect" or, over "http-sse", "sessions"),
+    its client connected in the SDK's ``connect`` mode ("auto" or "legacy") over ``transport``
+    ("memory", "stdio", "http-sse" or "http-json")."""
 
     @asynccontextmanager
     async def session() -> AsyncIterator[Measure]:
         env_dir = await anyio.to_thread.run_sync(ensure_peer_env)
         # -I: none of our PYTHONPATH or user site may leak into the peer's imports.
         command = [str(peer_python(env_dir)), "-I", str(WORKER), calls, "asyncio", connect, transport]
-        answer = "value" if calls == "rss" else "seconds"
+        answer = "value" if calls in _VALUE_CALLS else "seconds"
         # A file, not a pipe: nothing has to keep reading it for the worker never to block on it.
-        # The stdio server the worker spawns writes its stderr there too.
+        # The stdio and HTTP servers the worker spawns write their stderr there too.
         with tempfile.TemporaryFile() as stderr:
             worker = _Worker(await anyio.open_process(command, stderr=stderr), stderr, answer)
             try:
@@ -231,6 +252,7 @@ def peer_session(
 
 
 _IMPLEMENTATION = f"official SDK {PEER_VERSION}"
+CONNECT_UNIT = "connects/s (1/latency)"  # as benchmarks/stdio.py says it; this module imports no mcpcore
 
 
 def _workloads(connect: str, key: str, transport: str) -> list[Workload]:
@@ -281,10 +303,53 @@ def _stdio_workloads() -> list[Workload]:
         workload("seq", "tools/call, sequential", "calls/s", 1_000, "seq"),
         workload("32", "tools/call, 32 in flight", "calls/s", 2_000, "32"),
         workload("flood", "progress notifications of one call", "notifications/s", 10_000, "flood"),
-        workload("connect", "spawn to first tools/list answered", "connects/s (1/latency)", 5, "connect"),
+        workload("connect", "spawn to first tools/list answered", CONNECT_UNIT, 5, "connect"),
         workload("idle-rss", "idle server memory", "MiB peak RSS", 1, "rss", kind="value"),
     ]
 
 
 # The SDK's stdio client and server, in processes of their own (see benchmarks/stdio.py).
 STDIO_WORKLOADS = _stdio_workloads()
+
+
+SESSION_RSS_UNIT = "KiB RSS per session"
+
+
+def _http_workloads() -> list[Workload]:
+    def workload(
+        key: str, name: str, transport: str, unit: str, ops: int, calls: str, kind: Kind = "rate"
+    ) -> Workload:
+        return Workload(
+            key=f"official-http-{key}",
+            name=f"{name} (asyncio)",
+            transport=transport,
+            implementation=_IMPLEMENTATION,
+            unit=unit,
+            ops=ops,
+            session=peer_session(calls, "legacy", transport),
+            kind=kind,
+        )
+
+    # A sequential call costs the SDK some 6 ms over HTTP here: these counts keep rounds to a
+    # few seconds. A round of sessions takes a minute at --scale 1, most of it the clients'.
+    return [
+        workload("sse-seq", "tools/call, sequential", "http-sse", "calls/s", 500, "seq"),
+        workload("sse-32", "tools/call, 32 in flight", "http-sse", "calls/s", 1_000, "32"),
+        workload("json-seq", "tools/call, sequential", "http-json", "calls/s", 500, "seq"),
+        workload("json-32", "tools/call, 32 in flight", "http-json", "calls/s", 1_000, "32"),
+        workload("connect", "connect to first tools/list answered", "http-sse", CONNECT_UNIT, 10, "connect"),
+        workload(
+            "sessions-rss",
+            "server memory per open session",
+            "http-sse",
+            SESSION_RSS_UNIT,
+            1_000,
+            "sessions",
+            "value",
+        ),
+    ]
+
+
+# The SDK's Streamable HTTP client and server (under uvicorn), in processes of their own. The
+# transport names the server's mode: "http-sse" (sessions, SSE answers), "http-json" (stateless).
+HTTP_WORKLOADS = _http_workloads()
