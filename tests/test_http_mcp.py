@@ -361,3 +361,28 @@ async def test_the_client_reports_http_errors_as_mcp_errors() -> None:
         with pytest.raises(McpError, match="401"):
             async with Client(url, initialize_timeout=5):
                 pass
+
+
+async def test_stateless_clients_with_the_same_ids_get_their_own_answers() -> None:
+    async with http_app(make_server(), stateless=True) as (url, app), raw_client(url) as raw:
+        raw.version = "2025-11-25"
+        answers: dict[str, list[str]] = {}
+
+        async def client(name: str) -> None:
+            got = answers.setdefault(name, [])
+            for _ in range(20):
+                answer = await raw.post(call(1, "echo", text=name), accept="application/json")
+                message = answer.json()
+                assert message["id"] == 1  # the client's own id, whatever the session used
+                got.append(message["result"]["content"][0]["text"])
+
+        async with anyio.create_task_group() as tg:
+            for name in ("a", "b", "c"):
+                tg.start_soon(client, name)
+        assert answers == {name: [name] * 20 for name in ("a", "b", "c")}
+        assert list(app._shared) == ["2025-11-25"]  # one session served them all
+        level = {"jsonrpc": "2.0", "id": 2, "method": "logging/setLevel", "params": {"level": "emergency"}}
+        answer = await raw.post(level, accept="application/json")
+        assert answer.json() == {"jsonrpc": "2.0", "id": 2, "result": {}}
+        shared = app._shared["2025-11-25"].session
+        assert shared is not None and shared.log_level != "emergency"  # it went to a session of its own

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import ipaddress
+import itertools
 import logging
 import math
 import secrets
@@ -70,7 +71,21 @@ AuthHook = Callable[[str | None], Any]
 _LOOPBACK_NAMES: Final = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 _SESSION_HEADER: Final = "mcp-session-id"
 _VERSION_HEADER: Final = "mcp-protocol-version"
-_DEFAULT_VERSION: Final = "2025-03-26"  # what a request without the version header speaks
+_DEFAULT_VERSION: Final = "2025-03-26"
+# Stateless requests that read the server and change nothing in a session: these share one.
+_SHAREABLE: Final = frozenset(
+    {
+        "ping",
+        "tools/list",
+        "tools/call",
+        "resources/list",
+        "resources/templates/list",
+        "resources/read",
+        "prompts/list",
+        "prompts/get",
+        "completion/complete",
+    }
+)  # what a request without the version header speaks
 _JSON: Final = b"application/json"
 _SSE: Final = b"text/event-stream"
 
@@ -91,6 +106,7 @@ class _Entry:
     principal: Any
     session: ServerSession | None = None
     last_seen: float = field(default_factory=time.monotonic)
+    ready: anyio.Event = field(default_factory=anyio.Event)
 
 
 @dataclass(eq=False)
@@ -237,6 +253,8 @@ class StreamableHttpApp:
         self._started = time.monotonic()
         self._tg: TaskGroup | None = None
         self._running = 0
+        self._shared: dict[str, _Entry] = {}  # stateless mode: one session per version, shared
+        self._shared_ids = itertools.count(1)
 
     # -- lifetime -------------------------------------------------------------------------------
 
@@ -257,7 +275,7 @@ class StreamableHttpApp:
             finally:
                 self._running -= 1
                 self._tg = None
-                for entry in list(self.sessions.values()):
+                for entry in [*self.sessions.values(), *self._shared.values()]:
                     await entry.transport.aclose()
                 tg.cancel_scope.cancel()
 
@@ -673,7 +691,19 @@ class StreamableHttpApp:
         receive: Receive,
         send: Send,
     ) -> None:
-        transport = HttpSession(None)
+        messages = item if isinstance(item, list) else [item]
+        if (
+            version is not None
+            and self._tg is not None
+            and requests
+            and len(requests) == len(messages)
+            and all(r.method in _SHAREABLE for r in requests)
+        ):
+            await self._stateless_shared(
+                ex, item, requests, version, accepts_json, accepts_sse, receive, send
+            )
+            return
+        transport = HttpSession(None, standalone=False)
         async with self.server.session(transport) as session:
             if version is not None:
                 session.assume(version)
@@ -692,6 +722,65 @@ class StreamableHttpApp:
                 await self._answer_json(ex, stream, transport, receive, send)
             elif not await self._answered_quickly(ex, stream, transport, send):
                 await self._answer_sse(ex, stream, transport, receive, send, priming=False)
+
+    async def _stateless_shared(
+        self,
+        ex: _Exchange,
+        item: Message | list[Any],
+        requests: list[Request],
+        version: str,
+        accepts_json: bool,
+        accepts_sse: bool,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        """Serve requests that leave no state behind on one session shared per version.
+
+        A session per POST costs more than the call it serves (a dispatcher and its tasks are
+        made and torn down each time). The requests get ids unique within the shared session,
+        and their answers go back under the client's own ids, so correlation never crosses
+        clients; a method that changes session state (log level, subscriptions) or needs the
+        client is not shared.
+        """
+        use_json = self.json_response or not accepts_sse
+        if not (accepts_json if use_json else accepts_sse):
+            raise _Refused(406, "Not Acceptable: Accept must allow application/json and text/event-stream")
+        transport = await self._shared_session(version)
+        aliases: dict[RequestId, RequestId] = {next(self._shared_ids): r.id for r in requests}
+        renamed: list[Message | DecodeError] = [
+            Request(rid, r.method, r.params) for rid, r in zip(aliases, requests, strict=True)
+        ]
+        stream = transport.open_stream(aliases, json=use_json, resumable=False, aliases=aliases)
+        await transport.feed(renamed if isinstance(item, list) else renamed[0])
+        if use_json:
+            await self._answer_json(ex, stream, transport, receive, send)
+        elif not await self._answered_quickly(ex, stream, transport, send):
+            await self._answer_sse(ex, stream, transport, receive, send, priming=False)
+
+    async def _shared_session(self, version: str) -> HttpSession:
+        entry = self._shared.get(version)
+        if entry is None or entry.transport.is_closed:
+            assert self._tg is not None
+            entry = _Entry(f"stateless {version}", HttpSession(None, standalone=False), None)
+            self._shared[version] = entry
+            await self._tg.start(self._run_shared, entry, version)
+        elif entry.session is None:
+            await entry.ready.wait()  # another POST is starting it
+        return entry.transport
+
+    async def _run_shared(self, entry: _Entry, version: str, *, task_status: TaskStatus[None]) -> None:
+        try:
+            async with self.server.session(entry.transport) as session:
+                session.assume(version)
+                entry.session = session
+                entry.ready.set()
+                task_status.started()
+                await session.dispatcher.wait_closed()
+        finally:
+            entry.ready.set()
+            if self._shared.get(version) is entry:
+                del self._shared[version]
+            await entry.transport.aclose()
 
     async def _answered_quickly(
         self, ex: _Exchange, stream: SseStream, transport: HttpSession, send: Send

@@ -58,6 +58,7 @@ class SseStream:
     __slots__ = (
         "_drained",
         "_wake",
+        "aliases",
         "answers_only",
         "attached",
         "closed",
@@ -77,6 +78,9 @@ class SseStream:
     ):
         self.id = id
         self.owed: set[RequestId] = set(owed)
+        # The client's own ids of the requests, when the session renamed them (a session
+        # shared by many stateless POSTs gives each request an id unique within it).
+        self.aliases: dict[RequestId, RequestId] | None = None
         self.json = json
         self.resumable = resumable
         self.seq = 0  # the last event number given out
@@ -153,9 +157,11 @@ class HttpSession:
         store: EventStore | None = None,
         max_outbox: int = 1000,
         retry_ms: int = 1000,
+        standalone: bool = True,
     ) -> None:
         self.id = id
         self.retry_ms = retry_ms
+        self.standalone = standalone  # False: no GET stream; what would go there is dropped
         self.allow_batch = False
         self.store = store if id is not None else None
         self.max_outbox = max_outbox
@@ -208,7 +214,7 @@ class HttpSession:
                 _log.debug("dropping an answer to request %r: no stream owes it", message.id)
                 return
             stream.owed.discard(message.id)
-            await self._deliver(stream, message)
+            await self._deliver(stream, _renamed(message, stream.aliases))
             if not stream.owed:
                 self._finish(stream)
             return
@@ -233,11 +239,14 @@ class HttpSession:
         if stream is None:
             _log.debug("dropping a batch answer: no stream owes it")
             return
-        await self._deliver(stream, messages)
+        await self._deliver(stream, [_renamed(m, stream.aliases) for m in messages])
         if not stream.owed:
             self._finish(stream)
 
     async def _deliver(self, stream: SseStream, message: Message | list[Message]) -> None:
+        if stream is self.get_stream and not self.standalone:
+            _log.debug("dropping a message for the GET stream: this session has none")
+            return
         data = encode(message)
         if stream.json:
             stream.replies.append(data)
@@ -267,11 +276,22 @@ class HttpSession:
 
     # -- the app's side -------------------------------------------------------------------------
 
-    def open_stream(self, ids: Iterable[RequestId], *, json: bool, resumable: bool) -> SseStream:
-        """A stream that will carry the answers to ``ids`` (all new: check :meth:`owes` first)."""
+    def open_stream(
+        self,
+        ids: Iterable[RequestId],
+        *,
+        json: bool,
+        resumable: bool,
+        aliases: dict[RequestId, RequestId] | None = None,
+    ) -> SseStream:
+        """A stream that will carry the answers to ``ids`` (all new: check :meth:`owes` first).
+
+        ``aliases`` maps ids given to the dispatcher to the client's own, for the answers.
+        """
         stream = SseStream(
             str(self._next_stream), ids, json=json, resumable=resumable and self.store is not None
         )
+        stream.aliases = aliases
         self._next_stream += 1
         for rid in stream.owed:
             self.routes[rid] = stream
@@ -326,6 +346,15 @@ class HttpSession:
         stream.kicked = b"retry: %d\n\n" % (self.retry_ms if retry_ms is None else retry_ms)
         stream.wake()
         return True
+
+
+def _renamed(message: Message, aliases: dict[RequestId, RequestId] | None) -> Message:
+    """An answer under the id its client gave the request (see ``SseStream.aliases``)."""
+    if aliases is None or not isinstance(message, (Response, ErrorResponse)) or message.id not in aliases:
+        return message
+    if isinstance(message, Response):
+        return Response(aliases[message.id], message.result)
+    return ErrorResponse(aliases[message.id], message.code, message.message, message.data)
 
 
 def sse_event(stream: str, seq: int, data: bytes, with_id: bool) -> bytes:
