@@ -19,6 +19,7 @@ line per request is a cost that both would pay alike.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import resource
 import sys
@@ -56,7 +57,7 @@ async def our_server(*, stateless: bool = False) -> AsyncIterator[tuple[str, Pro
     """``mcpcore serve examples/echo_server.py:server --transport http`` on a free port."""
     _raise_file_limit()
     args = [sys.executable, "-m", "mcpcore", "serve", f"{ECHO_SERVER}:server", "--transport", "http"]
-    args += ["--port", "0", "--no-access-log"]
+    args += ["--port", "0", "--no-access-log", "--max-connections", str(4 * SESSIONS)]
     if stateless:
         args += ["--stateless", "--json-response"]
     process = await anyio.open_process(args, cwd=REPO_ROOT, stdin=None, stdout=None)
@@ -157,18 +158,14 @@ async def _sessions_rss() -> AsyncIterator[Measure]:
 
             async def hold() -> None:
                 nonlocal opened
-                async with limiter:
-                    client = Client(url)
-                    await client.__aenter__()
-                try:
-                    _check_echo(await client.call_tool("echo", ARGUMENTS))
+                async with contextlib.AsyncExitStack() as stack:
+                    async with limiter:  # opening is throttled; holding is not
+                        client = await stack.enter_async_context(Client(url))
+                        _check_echo(await client.call_tool("echo", ARGUMENTS))
                     opened += 1
                     if opened == n:
                         ready.set()
                     await done.wait()
-                finally:
-                    with anyio.CancelScope(shield=True):
-                        await client.__aexit__(None, None, None)
 
             async with anyio.create_task_group() as tg:
                 for _ in range(n):

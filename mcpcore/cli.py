@@ -80,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also serve the deprecated 2024-11-05 HTTP+SSE transport at /sse and /messages",
     )
+    http.add_argument(
+        "--max-connections",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="open connections at most (default: 1000; each session's GET stream holds one)",
+    )
     http.add_argument("--no-access-log", action="store_true", help="do not log each request on stderr")
     serve.add_argument(
         "--backend", choices=_inspector.BACKENDS, default="asyncio", help="the event loop (default: asyncio)"
@@ -115,6 +122,7 @@ def _serve(args: argparse.Namespace) -> int:
                 "allowed_hosts": args.allow_host,
                 "legacy_sse": args.legacy_sse,
                 "access_log": not args.no_access_log,
+                "max_connections": args.max_connections,
             }
         _target.serve(args.target, transport=args.transport, backend=args.backend, http_options=http_options)
     except _target.TargetError as exc:
