@@ -17,7 +17,7 @@ from mcpcore.content import text_of
 from mcpcore.errors import McpError
 from mcpcore.revisions import HANDSHAKE_VERSIONS
 from mcpcore.server import Context, Server
-from tests.http_util import eventually, http_app, raw_client
+from tests.http_util import Answer, eventually, http_app, raw_client
 from transports.http import StreamableHttpTransport
 
 pytestmark = pytest.mark.anyio
@@ -386,3 +386,57 @@ async def test_stateless_clients_with_the_same_ids_get_their_own_answers() -> No
         assert answer.json() == {"jsonrpc": "2.0", "id": 2, "result": {}}
         shared = app._shared["2025-11-25"].session
         assert shared is not None and shared.log_level != "emergency"  # it went to a session of its own
+
+
+# -- found by the interop tests with the official SDKs ---------------------------------------
+
+
+async def test_a_cancelled_request_ends_its_stream() -> None:
+    """A cancelled request gets no answer, so the stream that owed one ends (the SDK's client
+    kept reading it until the session ended, and the session could never expire)."""
+    server = Server("cancel-repro", "1.0")
+    started = anyio.Event()
+
+    @server.tool()
+    async def hang(ctx: Context) -> str:
+        started.set()
+        await anyio.sleep_forever()
+        return "never"
+
+    answers: list[Answer] = []
+    request = call(5, "hang")
+    cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 5}}
+    with anyio.fail_after(10):
+        async with http_app(server, sse_after=0) as (url, _), raw_client(url) as raw:
+            await raw.initialize()
+            async with anyio.create_task_group() as group:
+
+                async def post() -> None:
+                    answers.append(await raw.post(request))
+
+                group.start_soon(post)
+                await started.wait()
+                assert (await raw.post(cancel)).status == 202
+                with anyio.move_on_after(2):  # far more than ending a stream takes
+                    while not answers:  # noqa: ASYNC110 - the answer is a list another task fills
+                        await anyio.sleep(0.02)
+                group.cancel_scope.cancel()
+    assert len(answers) == 1, "the stream of the cancelled request was still open 2 s later"
+    assert [m for m in answers[0].messages() if m.get("id") == 5] == []  # and it carried no answer
+
+
+@pytest.mark.parametrize("anyio_backend", ["trio"])  # on asyncio nothing escapes
+async def test_leaving_an_http_client_on_trio_raises_nothing() -> None:
+    """The transport's aclose() once cancelled a task group around the caller's own code; on
+    trio the cancellation escaped ``async with Client`` (our other tests run the client inside
+    the server's task group, which swallowed it)."""
+    server = Server("exit-repro", "1.0")
+    escaped: BaseException | None = None
+    with anyio.fail_after(10):
+        async with http_app(server) as (url, _):
+            try:
+                async with Client(url) as client:
+                    await client.ping()
+            except BaseException as exc:  # what escapes is the finding
+                escaped = exc
+    assert escaped is None, f"leaving the client raised {escaped!r}"

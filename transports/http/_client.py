@@ -148,6 +148,7 @@ class StreamableHttpTransport:
         self._initialized: Notification | None = None
         self._receiver: Receiver | None = None
         self._tg: TaskGroup | None = None
+        self._scopes: set[anyio.CancelScope] = set()  # one per task of ours, for aclose()
         self._closed = anyio.Event()
         self._is_closed = False
         self._renewing: anyio.Lock | None = None
@@ -179,8 +180,11 @@ class StreamableHttpTransport:
         if not self._is_closed:
             self._is_closed = True
             self._closed.set()
-            if self._tg is not None:
-                self._tg.cancel_scope.cancel()
+            # Only our own tasks: the task group's scope also holds whatever the caller entered
+            # after this transport (the dispatcher, the body of `async with Client`), and
+            # cancelling it from in there would cancel them too.
+            for scope in list(self._scopes):
+                scope.cancel()
 
     async def _terminate(self) -> None:
         """End the session on the server (DELETE); a server that does not allow it says 405."""
@@ -215,14 +219,30 @@ class StreamableHttpTransport:
             if message.method == "initialize":
                 self._init = message
                 self._init_ids.add(message.id)
-            self._tg.start_soon(self._exchange, message)
+            self._spawn(self._exchange, message)
             return
         if isinstance(message, Notification) and message.method == "notifications/initialized":
             self._initialized = message
         await self._post_quietly(message)
         if message is self._initialized and not self._listening:
             self._listening = True
-            self._tg.start_soon(self._listen)
+            self._spawn(self._listen)
+
+    def _spawn(self, fn: Callable[..., Awaitable[None]], *args: Any) -> None:
+        """Run ``fn(*args)`` in our task group, in a cancel scope that :meth:`aclose` cancels."""
+
+        async def run() -> None:
+            with anyio.CancelScope() as scope:
+                if self._is_closed:
+                    return
+                self._scopes.add(scope)
+                try:
+                    await fn(*args)
+                finally:
+                    self._scopes.discard(scope)
+
+        assert self._tg is not None
+        self._tg.start_soon(run)
 
     async def _feed(self, item: Incoming) -> None:
         if isinstance(item, Response) and item.id in self._init_ids:
@@ -480,7 +500,7 @@ class StreamableHttpTransport:
                 raise SessionExpired(f"renewing the expired session failed: {exc}") from exc
             if not self._listening and self._tg is not None:
                 self._listening = True
-                self._tg.start_soon(self._listen)
+                self._spawn(self._listen)
         callback = self.on_session_expired
         if callback is not None:
             outcome = callback()
@@ -515,8 +535,7 @@ class StreamableHttpTransport:
         _log.info("%s: falling back to the HTTP+SSE transport of 2024-11-05", why)
         legacy = LegacyConnection(self.url, self._http, self._headers, self._feed, timeout=self.timeout)
         try:
-            assert self._tg is not None
-            await legacy.open(self._tg)
+            await legacy.open(self._spawn)
         except Exception as exc:
             await self._fail(request.id, f"{why}, and the HTTP+SSE fallback failed too: {exc}")
             return

@@ -34,8 +34,6 @@ from mcpcore.wire import DecodeError, Message, RequestId, decode, encode
 from ._streams import HttpSession, pump
 
 if TYPE_CHECKING:
-    from anyio.abc import TaskGroup
-
     from ._app import Receive, Send, StreamableHttpApp, _Exchange
     from ._pool import HttpClient, Response
 
@@ -162,8 +160,8 @@ class LegacyConnection:
         self._response: Response | None = None
         self._events: AsyncIterator[SSEEvent] | None = None
 
-    async def open(self, tg: TaskGroup) -> None:
-        """GET the stream and wait for the endpoint event; then read the rest in ``tg``."""
+    async def open(self, spawn: Callable[[Callable[[], Awaitable[None]]], None]) -> None:
+        """GET the stream and wait for the endpoint event; then read the rest in a task ``spawn`` starts."""
         headers = await self._headers("text/event-stream")
         headers.pop("mcp-session-id", None)
         headers.pop("mcp-protocol-version", None)
@@ -183,7 +181,7 @@ class LegacyConnection:
         if self.endpoint is None:
             await response.aclose()
             raise ConnectionClosed("the SSE stream ended before its endpoint event")
-        tg.start_soon(self._read)
+        spawn(self._read)
 
     def _check_endpoint(self, data: str) -> str:
         endpoint = urllib.parse.urljoin(self.url, data)

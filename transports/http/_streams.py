@@ -35,7 +35,16 @@ import anyio
 
 from mcpcore.dispatcher import Incoming, Receiver
 from mcpcore.errors import ConnectionClosed
-from mcpcore.wire import ErrorResponse, Message, Notification, Request, RequestId, Response, encode
+from mcpcore.wire import (
+    ErrorResponse,
+    Message,
+    Notification,
+    Request,
+    RequestId,
+    Response,
+    encode,
+    is_request_id,
+)
 
 from ._events import EventStore, format_event_id
 
@@ -332,6 +341,18 @@ class HttpSession:
         if self._receiver is None or self.is_closed:
             raise ConnectionClosed("Connection closed: the HTTP session ended")
         await self._receiver.feed(item)
+        for message in item if isinstance(item, list) else (item,):
+            if isinstance(message, Notification) and message.method == "notifications/cancelled":
+                self._cancelled(message.params)
+
+    def _cancelled(self, params: Any) -> None:
+        """A cancelled request gets no answer: the stream that owed it owes it no more."""
+        rid = params.get("requestId") if isinstance(params, dict) else None
+        stream = self.routes.pop(rid, None) if is_request_id(rid) else None
+        if stream is not None:
+            stream.owed.discard(rid)
+            if not stream.owed:
+                self._finish(stream)
 
     def kick(self, related_request_id: RequestId, retry_ms: int | None = None) -> bool:
         """End the connection of the stream that carries ``related_request_id`` (SSE polling).
