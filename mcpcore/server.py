@@ -939,11 +939,13 @@ class Context:
     def close_sse_stream(self) -> bool:
         """End the HTTP connection that carries this request's SSE stream, keeping the stream.
 
-        Streamable HTTP with resumption only (2025-11-25 calls this polling): the client waits
+        Streamable HTTP with resumption, revision 2025-11-25 only (it calls this polling): the client waits
         the ``retry`` time, reconnects with ``Last-Event-ID`` and gets everything sent
         meanwhile, the answer included. Long work can so avoid holding a connection open.
         Returns False, doing nothing, on any other transport or stream.
         """
+        if not self.revision.has("sse_polling"):
+            return False  # before 2025-11-25 a stream must not end before its answer
         kick = getattr(self.session.dispatcher.transport, "kick", None)
         return bool(kick(self._request.id)) if kick is not None else False
 

@@ -840,7 +840,7 @@ class StreamableHttpApp:
         async def run() -> str:
             if first:
                 await write(first)
-            if self.sse_poll_after is not None and stream.resumable:
+            if self.sse_poll_after is not None and priming:  # polling is a 2025-11-25 rule
                 with anyio.move_on_after(self.sse_poll_after):
                     return await pump(stream, write, keepalive=self.sse_keepalive)
                 stream.kicked = b"retry: %d\n\n" % self.sse_retry_ms
@@ -871,6 +871,7 @@ class StreamableHttpApp:
             raise _Refused(406, "Not Acceptable: the GET stream is text/event-stream")
         entry = self._session(ex, principal)
         assert entry is not None
+        self._version(ex, entry)  # an unsupported MCP-Protocol-Version gets 400 here too
         ex.extra.append((b"mcp-session-id", entry.id.encode()))
         transport = entry.transport
         last = ex.headers.get("last-event-id")
@@ -907,6 +908,7 @@ class StreamableHttpApp:
         ex.mcp_method = "DELETE"
         entry = self._session(ex, principal)
         assert entry is not None
+        self._version(ex, entry)
         await self._end(entry)
         await self._respond(ex, send, 200, b"", None)
 
