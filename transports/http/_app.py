@@ -803,6 +803,10 @@ class StreamableHttpApp:
     async def _answer_json(
         self, ex: _Exchange, stream: SseStream, transport: HttpSession, receive: Receive, send: Send
     ) -> None:
+        if not stream.finished:
+            # A quick answer is awaited bare; only a slow one is worth a task that watches for
+            # the client leaving meanwhile (its cost is a good part of a quick call's).
+            await stream.wait(_QUICK)
         if not stream.finished and await _until(stream.wait_finished(), receive) is _GONE:
             await transport.abandon(stream, "the client closed the HTTP connection")
             return
@@ -921,6 +925,7 @@ _SSE_HEADERS: Final = (
 
 
 _GONE: Final = object()
+_QUICK: Final = 0.05  # seconds an answer is awaited before the client's leaving is watched for
 
 
 async def _until(work: Awaitable[Any], receive: Receive) -> Any:
