@@ -107,6 +107,7 @@ class _Entry:
     session: ServerSession | None = None
     last_seen: float = field(default_factory=time.monotonic)
     ready: anyio.Event = field(default_factory=anyio.Event)
+    legacy: bool = False  # a session of the 2024-11-05 HTTP+SSE transport
 
 
 @dataclass(eq=False)
@@ -159,7 +160,8 @@ class StreamableHttpApp:
       default, when the server is bound to a loopback address, only loopback names, which
       stops DNS rebinding; ``["*"]`` accepts any.
     * ``allowed_origins``: the ``Origin`` values accepted when a request has one; by default
-      loopback origins and the request's own ``Host``; ``["*"]`` accepts any.
+      loopback origins only (a browser page served from elsewhere must be listed); ``["*"]``
+      accepts any.
     * ``auth``: an :data:`AuthHook`; with one, every MCP request needs a valid bearer token
       (401 otherwise) and a session belongs to the principal that created it.
     * ``session_idle_timeout``: seconds after which an unused session ends (1800).
@@ -176,6 +178,9 @@ class StreamableHttpApp:
       the spec lets a server choose per request and which costs one write instead of a
       stream; anything sent before the answer (progress, a log, a request to the client)
       opens the stream at once. 0 makes every answer a stream.
+    * ``sse_write_timeout``: seconds one write to a stream may take (30); a client that stops
+      reading loses its connection (the stream, and the event store, keep what it missed)
+      instead of holding up what the server sends.
     * ``health_path``, ``metrics_path``: operations endpoints (None turns one off).
     * ``access_log``: one JSON line per request on stderr (the ``mcpcore.http.access`` logger).
     * ``legacy_sse``: also serve the deprecated 2024-11-05 HTTP+SSE transport, a GET stream at
@@ -204,6 +209,7 @@ class StreamableHttpApp:
         sse_retry_ms: int = 1000,
         sse_poll_after: float | None = None,
         sse_after: float = 1.0,
+        sse_write_timeout: float = 30.0,
         health_path: str | None = "/health",
         metrics_path: str | None = "/metrics",
         access_log: bool = True,
@@ -239,6 +245,9 @@ class StreamableHttpApp:
         if sse_after < 0:
             raise ValueError(f"sse_after must not be negative, not {sse_after}")
         self.sse_after = sse_after
+        if sse_write_timeout <= 0:
+            raise ValueError(f"sse_write_timeout must be positive, not {sse_write_timeout}")
+        self.sse_write_timeout = sse_write_timeout
         self.health_path = health_path
         self.metrics_path = metrics_path
         self.legacy_sse = legacy_sse
@@ -495,12 +504,12 @@ class StreamableHttpApp:
         if allowed is not None and ("*" in allowed or origin in allowed):
             return
         if allowed is None:
+            # Loopback pages only. Not "the Host of the request": a DNS-rebinding page sends an
+            # Origin and a Host that agree, both naming the attacker's domain.
             scheme, sep, rest = origin.partition("://")
             if sep and scheme in ("http", "https"):
                 name = _host_name(rest)
-                if name is not None and (
-                    name in _LOOPBACK_NAMES or rest == ex.headers.get("host", "").lower()
-                ):
+                if name is not None and name in _LOOPBACK_NAMES:
                     return
         raise _Refused(403, f"Forbidden: Origin {origin!r} is not allowed")
 
@@ -531,7 +540,7 @@ class StreamableHttpApp:
                 raise _Refused(400, "Bad Request: Mcp-Session-Id header is required")
             return None
         entry = self.sessions.get(sid)
-        if entry is None:
+        if entry is None or entry.legacy:
             raise _Refused(404, "Session not found: it expired or was ended; initialize a new one")
         if self.auth is not None and entry.principal != principal:
             raise _Refused(403, "Forbidden: this session belongs to another principal")
@@ -606,16 +615,22 @@ class StreamableHttpApp:
             await self._stateless(ex, item, requests, version, accepts_json, accepts_sse, receive, send)
             return
 
+        use_json = self.json_response or not accepts_sse
+        if requests and not (accepts_json if use_json else accepts_sse):
+            raise _Refused(406, "Not Acceptable: Accept must allow application/json and text/event-stream")
         if initialize and _SESSION_HEADER not in ex.headers:
+            self._check_rate("address " + _client_key(ex))  # one client must not mint every session
             entry = await self._new_session(principal)
             ex.session = entry.id
         else:
             found = self._session(ex, principal)
             assert found is not None
             entry = found
-            version = self._version(ex, entry)
-            if entry.session is not None and entry.session.revision is not None:
-                self._check_batch(item, version)
+            self._version(ex, entry)
+            negotiated = entry.session.revision if entry.session is not None else None
+            if negotiated is not None:
+                # The session's own revision decides, whatever version the header names.
+                self._check_batch(item, negotiated.version)
             elif isinstance(item, list):
                 raise _Refused(400, "Bad Request: no batch before the session is initialized")
         ex.extra.append((b"mcp-session-id", entry.id.encode()))
@@ -629,9 +644,6 @@ class StreamableHttpApp:
                 raise _Refused(
                     400, f"request id {request.id!r} is already in use in this session", rid=request.id
                 )
-        use_json = self.json_response or not accepts_sse
-        if not (accepts_json if use_json else accepts_sse):
-            raise _Refused(406, "Not Acceptable: Accept must allow application/json and text/event-stream")
         resumable = self.event_store is not None and not use_json
         stream = transport.open_stream([r.id for r in requests], json=use_json, resumable=resumable)
         try:
@@ -644,6 +656,7 @@ class StreamableHttpApp:
                 priming = stream.resumable and revision is not None and revision.has("sse_polling")
                 await self._answer_sse(ex, stream, transport, receive, send, priming=priming)
         finally:
+            entry.last_seen = time.monotonic()  # idle counts from the end of the last exchange
             if initialize and (entry.session is None or entry.session.revision is None):
                 await self._end(entry)  # the handshake failed: no session to keep
 
@@ -812,6 +825,8 @@ class StreamableHttpApp:
             return
         transport.end_stream(stream)
         replies = stream.replies
+        if not replies:  # the session ended first: there is no answer to give
+            raise _Refused(404, "Session not found: it ended before the request was answered")
         body = replies[0] if len(replies) == 1 else b"[" + b",".join(replies) + b"]"
         await self._respond(ex, send, 200, body, _JSON)
 
@@ -839,7 +854,10 @@ class StreamableHttpApp:
 
         async def write(chunk: bytes) -> None:
             ex.sent += len(chunk)
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            # A client that stops reading must not hold the senders of its stream (a TimeoutError
+            # is an OSError: the connection counts as gone, and the stream lives on without it).
+            with anyio.fail_after(self.sse_write_timeout):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
 
         async def run() -> str:
             if first:
@@ -859,7 +877,11 @@ class StreamableHttpApp:
             self._streams -= 1
             stream.detach()
         if outcome is _GONE:
+            with contextlib.suppress(OSError):  # a server shutting down, not the client, may be why
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
             if stream.resumable and not transport.is_closed:
+                if stream.finished:
+                    transport.end_stream(stream)  # what is left to replay is in the event store
                 return  # the stream lives on; the client may resume it with Last-Event-ID
             await transport.abandon(stream, "the client closed the HTTP connection")
             return
@@ -883,7 +905,10 @@ class StreamableHttpApp:
             stream = transport.get_stream
             if stream.attached:
                 raise _Refused(409, "Conflict: this session's GET stream is already open")
-            await self._answer_sse(ex, stream, transport, receive, send, priming=False)
+            try:
+                await self._answer_sse(ex, stream, transport, receive, send, priming=False)
+            finally:
+                entry.last_seen = time.monotonic()
             return
         ex.mcp_method = "GET resume"
         parsed = parse_event_id(last)

@@ -149,6 +149,8 @@ class StreamableHttpTransport:
         self._receiver: Receiver | None = None
         self._tg: TaskGroup | None = None
         self._scopes: set[anyio.CancelScope] = set()  # one per task of ours, for aclose()
+        self._exchanges: dict[RequestId, anyio.CancelScope] = {}  # by request id
+        self._no_get_stream = False  # the server said 405 to it
         self._closed = anyio.Event()
         self._is_closed = False
         self._renewing: anyio.Lock | None = None
@@ -219,27 +221,42 @@ class StreamableHttpTransport:
             if message.method == "initialize":
                 self._init = message
                 self._init_ids.add(message.id)
-            self._spawn(self._exchange, message)
+            self._spawn(self._exchange, message, key=message.id)
             return
         if isinstance(message, Notification) and message.method == "notifications/initialized":
             self._initialized = message
         await self._post_quietly(message)
-        if message is self._initialized and not self._listening:
+        if isinstance(message, Notification) and message.method == "notifications/cancelled":
+            # The caller gave up on that request: stop reading its answer, and free the connection.
+            params = message.params if isinstance(message.params, dict) else {}
+            exchange = self._exchanges.get(params.get("requestId"))  # type: ignore[arg-type]
+            if exchange is not None:
+                exchange.cancel()
+        if message is self._initialized:
+            self._start_listening()
+
+    def _start_listening(self) -> None:
+        if not self._listening and not self._no_get_stream and not self._is_closed:
             self._listening = True
             self._spawn(self._listen)
 
-    def _spawn(self, fn: Callable[..., Awaitable[None]], *args: Any) -> None:
-        """Run ``fn(*args)`` in our task group, in a cancel scope that :meth:`aclose` cancels."""
+    def _spawn(self, fn: Callable[..., Awaitable[None]], *args: Any, key: RequestId | None = None) -> None:
+        """Run ``fn(*args)`` in our task group, in a cancel scope that :meth:`aclose` cancels
+        (and, for the exchange of request ``key``, a cancellation of that request)."""
 
         async def run() -> None:
             with anyio.CancelScope() as scope:
                 if self._is_closed:
                     return
                 self._scopes.add(scope)
+                if key is not None:
+                    self._exchanges[key] = scope
                 try:
                     await fn(*args)
                 finally:
                     self._scopes.discard(scope)
+                    if key is not None and self._exchanges.get(key) is scope:
+                        del self._exchanges[key]
 
         assert self._tg is not None
         self._tg.start_soon(run)
@@ -402,14 +419,14 @@ class StreamableHttpTransport:
                     failures = 0
 
     async def _read_events(self, response: HttpResponse, decoder: SSEDecoder, owed: set[RequestId]) -> bool:
-        """Deliver the events of one stream until it ends or ``owed`` is empty; True if any came."""
+        """Deliver the events of one stream until it ends or ``owed`` is empty; True if anything came."""
         got = False
         try:
             with anyio.fail_after(self.sse_read_timeout) as scope:
                 async for chunk in response.iter_bytes():
                     scope.deadline = anyio.current_time() + self.sse_read_timeout
+                    got = True  # a server that polls may send nothing but a retry field
                     for event in decoder.feed(chunk):
-                        got = True
                         if isinstance(event, SSEEvent) and event.event == "message" and event.data:
                             await self._deliver(event.data.encode(), owed)
                     if not owed and owed is not _NOTHING:
@@ -434,6 +451,12 @@ class StreamableHttpTransport:
 
     async def _listen(self) -> None:
         """Keep the standalone stream open for what the server sends unprompted."""
+        try:
+            await self._listen_until_done()
+        finally:
+            self._listening = False  # so that a renewed session opens it again
+
+    async def _listen_until_done(self) -> None:
         decoder = SSEDecoder(self.max_message_size)
         failures = 0
         while not self._is_closed and failures <= self.max_reconnects:
@@ -452,9 +475,10 @@ class StreamableHttpTransport:
             async with response:
                 if response.status == 405:
                     _log.debug("the server offers no GET stream")
-                    return
+                    self._no_get_stream = True
+                    break
                 if response.status == 404:
-                    return  # the session is gone; the next POST renews it, and this restarts
+                    break  # the session is gone; the next POST renews it, and that restarts this
                 if response.status != 200:
                     failures += 1
                     await anyio.sleep(self._delay(failures))
@@ -466,7 +490,6 @@ class StreamableHttpTransport:
             await anyio.sleep(decoder.retry / 1000 if decoder.retry is not None else self._delay(failures))
         if failures > self.max_reconnects:
             _log.warning("gave up on the GET stream of %s after %d attempts", self.url, failures)
-        self._listening = False
 
     # -- renewal and fallback -------------------------------------------------------------------
 
@@ -496,11 +519,13 @@ class StreamableHttpTransport:
                     raise SessionExpired("renewing the expired session failed: no initialize result")
                 response = await self._post(self._initialized)
                 await response.aclose()
-            except HttpError as exc:
-                raise SessionExpired(f"renewing the expired session failed: {exc}") from exc
-            if not self._listening and self._tg is not None:
-                self._listening = True
-                self._spawn(self._listen)
+            except BaseException as exc:
+                if self.session_id is None:
+                    self.session_id = expired  # so that the next 404 tries again
+                if isinstance(exc, HttpError):
+                    raise SessionExpired(f"renewing the expired session failed: {exc}") from exc
+                raise
+            self._start_listening()
         callback = self.on_session_expired
         if callback is not None:
             outcome = callback()
@@ -529,11 +554,17 @@ class StreamableHttpTransport:
                 elif not isinstance(item, list):
                     await self._feed(item)
 
+    async def _stream_ended(self) -> None:
+        """The HTTP+SSE stream ended: so did the connection (pending requests fail at once)."""
+        self._closed.set()
+
     async def _fall_back(self, request: Request, why: str) -> None:
         from ._legacy import LegacyConnection
 
         _log.info("%s: falling back to the HTTP+SSE transport of 2024-11-05", why)
-        legacy = LegacyConnection(self.url, self._http, self._headers, self._feed, timeout=self.timeout)
+        legacy = LegacyConnection(
+            self.url, self._http, self._headers, self._feed, timeout=self.timeout, on_end=self._stream_ended
+        )
         try:
             await legacy.open(self._spawn)
         except Exception as exc:

@@ -21,7 +21,7 @@ import contextlib
 import logging
 import secrets
 import urllib.parse
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -60,20 +60,21 @@ async def legacy_get(
     app: StreamableHttpApp, ex: _Exchange, principal: Any, receive: Receive, send: Send
 ) -> None:
     """``GET /sse``: a new session, its endpoint event, then everything the server sends."""
-    from ._app import _GONE, _SSE_HEADERS, _accepts, _Entry, _Refused, _until
+    from ._app import _GONE, _SSE_HEADERS, _accepts, _client_key, _Entry, _Refused, _until
 
     ex.mcp_method = "GET sse"
     if not _accepts(ex.headers.get("accept"))[1]:
         raise _Refused(406, "Not Acceptable: this endpoint is text/event-stream", code=None)
     if app._tg is None:
         raise _Refused(503, "Service Unavailable: the MCP app is not running", code=None)
+    app._check_rate("address " + _client_key(ex))
     if len(app.sessions) >= app.max_sessions:
         raise _Refused(
             503, "Service Unavailable: too many sessions", code=None, headers=[(b"retry-after", b"5")]
         )
     sid = secrets.token_urlsafe(24)
     transport = LegacySession(sid)
-    entry = _Entry(sid, transport, principal)
+    entry = _Entry(sid, transport, principal, legacy=True)
     app.sessions[sid] = entry
     ex.session = sid
     try:
@@ -150,15 +151,17 @@ class LegacyConnection:
         feed: Callable[[Incoming], Awaitable[None]],
         *,
         timeout: float,
+        on_end: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.url = url
+        self._on_end = on_end
         self.endpoint: str | None = None
         self._http = http
         self._headers = headers
         self._feed = feed
         self._timeout = timeout
         self._response: Response | None = None
-        self._events: AsyncIterator[SSEEvent] | None = None
+        self._events: AsyncGenerator[SSEEvent, None] | None = None
 
     async def open(self, spawn: Callable[[Callable[[], Awaitable[None]]], None]) -> None:
         """GET the stream and wait for the endpoint event; then read the rest in a task ``spawn`` starts."""
@@ -166,6 +169,18 @@ class LegacyConnection:
         headers.pop("mcp-session-id", None)
         headers.pop("mcp-protocol-version", None)
         response = await self._http.request("GET", self.url, headers=headers, read_timeout=None)
+        try:
+            await self._await_endpoint(response)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                if self._events is not None:
+                    await self._events.aclose()
+                await response.aclose()  # its connection goes back (closed) to the pool
+            raise
+        spawn(self._read)
+
+    async def _await_endpoint(self, response: Response) -> None:
+        """Check the stream's head and read up to its endpoint event."""
         kind = (response.header("content-type") or "").split(";", 1)[0].strip().lower()
         if response.status != 200 or kind != "text/event-stream":
             await response.aclose()
@@ -181,7 +196,6 @@ class LegacyConnection:
         if self.endpoint is None:
             await response.aclose()
             raise ConnectionClosed("the SSE stream ended before its endpoint event")
-        spawn(self._read)
 
     def _check_endpoint(self, data: str) -> str:
         endpoint = urllib.parse.urljoin(self.url, data)
@@ -205,7 +219,11 @@ class LegacyConnection:
                 await self._feed(item)
         except Exception as exc:
             _log.info("the HTTP+SSE stream broke: %s", exc)
-        _log.info("the HTTP+SSE stream of %s ended", self.url)
+        finally:
+            _log.info("the HTTP+SSE stream of %s ended", self.url)
+            if self._on_end is not None:
+                with anyio.CancelScope(shield=True):
+                    await self._on_end()
 
     async def send(self, message: Message | list[Message]) -> None:
         if self.endpoint is None:
@@ -226,7 +244,7 @@ class LegacyConnection:
             await self._response.aclose()
 
 
-async def _events(response: Response) -> AsyncIterator[SSEEvent]:
+async def _events(response: Response) -> AsyncGenerator[SSEEvent, None]:
     decoder = SSEDecoder()
     async for chunk in response.iter_bytes():
         for event in decoder.feed(chunk):

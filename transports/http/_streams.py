@@ -154,7 +154,6 @@ class HttpSession:
       (a client that reads slowly slows the server down instead of growing its memory); a
       stream nobody is attached to keeps at most this many (the oldest go; they are in the
       store when there is one);
-    * ``on_activity``: called with no arguments whenever the session is used (idle expiry).
     """
 
     allow_batch: bool  # set by the protocol layer: whether POST bodies may be batches
@@ -198,7 +197,7 @@ class HttpSession:
         self.is_closed = True
         self._closed.set()
         self._attached.set()
-        for stream in self.streams.values():
+        for stream in {*self.streams.values(), *self.routes.values()}:  # JSON streams are only routed
             stream.closed = True
             stream.wake()
             stream.detach()
@@ -270,9 +269,15 @@ class HttpSession:
                 await self.store.append(self.id, stream.id, seq, data)
             except Exception:
                 _log.warning("the event store failed to keep an event", exc_info=True)
-        if stream.attached:
-            while len(stream.outbox) >= self.max_outbox and stream.attached:
+        if stream.attached or (not stream.resumable and stream is not self.get_stream):
+            # A stream that cannot be replayed waits for room rather than lose events (its POST
+            # attaches a connection straight away); the wait ends with the connection or stream.
+            while len(stream.outbox) >= self.max_outbox and not stream.closed:
+                if not stream.attached and stream.resumable:
+                    break
                 await stream.wait_drained()
+            if len(stream.outbox) >= self.max_outbox:
+                del stream.outbox[0]
         elif len(stream.outbox) >= self.max_outbox:
             del stream.outbox[0]
             _log.warning("stream %s of a session has no reader: dropped its oldest unsent event", stream.id)
@@ -282,6 +287,10 @@ class HttpSession:
     def _finish(self, stream: SseStream) -> None:
         stream.finished = True
         stream.wake()
+        if not stream.attached and stream.id != GET_STREAM:
+            # Nobody is writing it: a connection that attaches later has the object already,
+            # and a client resuming it is served from the event store.
+            self.streams.pop(stream.id, None)
 
     # -- the app's side -------------------------------------------------------------------------
 
@@ -328,6 +337,7 @@ class HttpSession:
         owed = list(stream.owed)
         self.end_stream(stream)
         stream.closed = True
+        stream.detach()  # senders waiting for room in it go on
         receiver = self._receiver
         if receiver is None or self.is_closed:
             return
