@@ -440,3 +440,12 @@ async def test_leaving_an_http_client_on_trio_raises_nothing() -> None:
             except BaseException as exc:  # what escapes is the finding
                 escaped = exc
     assert escaped is None, f"leaving the client raised {escaped!r}"
+
+
+async def test_the_get_stream_is_open_once_the_client_is() -> None:
+    """A server may send its own requests on the GET stream while handling the first call; the
+    interop tests caught one doing so and dropping them when the stream came a moment late."""
+    server = make_server()
+    async with http_app(server) as (url, app), Client(url):
+        (entry,) = app.sessions.values()
+        assert entry.transport.get_stream.attached

@@ -233,12 +233,21 @@ class StreamableHttpTransport:
             if exchange is not None:
                 exchange.cancel()
         if message is self._initialized:
-            self._start_listening()
+            opened = self._start_listening()
+            if opened is not None:
+                # Wait (bounded) until the GET stream is open or refused: a server that sends
+                # a request of its own while handling our first call may use that stream, and
+                # would drop the request if no stream were there yet.
+                with anyio.move_on_after(min(self.timeout, 5.0)):
+                    await opened.wait()
 
-    def _start_listening(self) -> None:
-        if not self._listening and not self._no_get_stream and not self._is_closed:
-            self._listening = True
-            self._spawn(self._listen)
+    def _start_listening(self) -> anyio.Event | None:
+        if self._listening or self._no_get_stream or self._is_closed:
+            return None
+        self._listening = True
+        opened = anyio.Event()
+        self._spawn(self._listen, opened)
+        return opened
 
     def _spawn(self, fn: Callable[..., Awaitable[None]], *args: Any, key: RequestId | None = None) -> None:
         """Run ``fn(*args)`` in our task group, in a cancel scope that :meth:`aclose` cancels
@@ -449,14 +458,16 @@ class StreamableHttpTransport:
 
     # -- the GET stream -------------------------------------------------------------------------
 
-    async def _listen(self) -> None:
-        """Keep the standalone stream open for what the server sends unprompted."""
+    async def _listen(self, opened: anyio.Event) -> None:
+        """Keep the standalone stream open for what the server sends unprompted; ``opened`` is
+        set once the first attempt has an answer (or failed)."""
         try:
-            await self._listen_until_done()
+            await self._listen_until_done(opened)
         finally:
+            opened.set()
             self._listening = False  # so that a renewed session opens it again
 
-    async def _listen_until_done(self) -> None:
+    async def _listen_until_done(self, opened: anyio.Event) -> None:
         decoder = SSEDecoder(self.max_message_size)
         failures = 0
         while not self._is_closed and failures <= self.max_reconnects:
@@ -468,10 +479,12 @@ class StreamableHttpTransport:
                     "GET", self.url, headers=headers, read_timeout=self.timeout
                 )
             except HttpError as exc:
+                opened.set()
                 failures += 1
                 _log.info("the GET stream could not connect (%s)", exc)
                 await anyio.sleep(self._delay(failures))
                 continue
+            opened.set()
             async with response:
                 if response.status == 405:
                     _log.debug("the server offers no GET stream")
