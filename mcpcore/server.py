@@ -715,6 +715,8 @@ class ServerSession:
         self.client_capabilities: dict[str, Any] = {}
         self.log_level: LoggingLevel = server.log_level
         self.subscriptions: set[str] = set()
+        # Set by transports that cannot carry anything but answers (stateless HTTP).
+        self.without_notifications = False
         self._allowed: frozenset[str] = frozenset({"initialize", "ping"})
         self._after_ready: frozenset[str] = frozenset()  # what _allowed becomes at initialized
         self._initial_caps: dict[str, Any] = {}  # the capabilities declared at initialize
@@ -785,6 +787,17 @@ class ServerSession:
         if allow_batch is not None:
             self.dispatcher.transport.allow_batch = revision.receives_batches  # type: ignore[attr-defined]
 
+    def _capabilities(self, revision: Revision) -> dict[str, Any]:
+        caps = self.server.capabilities(revision)
+        if self.without_notifications:
+            # Nothing can reach the client later: promise no list changes or subscriptions.
+            for name in ("tools", "resources", "prompts"):
+                if name in caps:
+                    caps[name] = {
+                        k: v for k, v in caps[name].items() if k not in ("listChanged", "subscribe")
+                    }
+        return caps
+
     def assume(self, version: str) -> None:
         """Start this session ready, at ``version``, as if a handshake had happened elsewhere.
 
@@ -796,7 +809,7 @@ class ServerSession:
         if self.state is not SessionState.AWAITING_INITIALIZE:
             raise RuntimeError(f"cannot assume a revision in state {self.state.value}")
         revision = revisions.REVISIONS[version]
-        caps = self.server.capabilities(revision)
+        caps = self._capabilities(revision)
         self._initial_caps = caps
         self._negotiate(revision, caps)
         self.state = SessionState.READY
@@ -1234,7 +1247,7 @@ def _initialize_now(session: ServerSession, params: Any) -> dict[str, Any]:
     revision = revisions.REVISIONS[version]
     session.client_info = info
     session.client_capabilities = capabilities
-    caps = server.capabilities(revision)
+    caps = session._capabilities(revision)
     session._initial_caps = caps
     session._negotiate(revision, caps)
     session.state = SessionState.INITIALIZING

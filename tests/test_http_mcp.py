@@ -449,3 +449,14 @@ async def test_the_get_stream_is_open_once_the_client_is() -> None:
     async with http_app(server) as (url, app), Client(url):
         (entry,) = app.sessions.values()
         assert entry.transport.get_stream.attached
+
+
+async def test_a_stateless_server_promises_no_notifications() -> None:
+    async with http_app(make_server(), stateless=True) as (url, _), Client(url) as client:
+        caps = client.server_capabilities
+        assert caps["tools"] == {} and caps["resources"] == {}
+        with pytest.raises(McpError) as refused:
+            await client.subscribe("test://greeting")
+        assert refused.value.code == -32601
+    async with http_app(make_server()) as (url, _), Client(url) as client:
+        assert client.server_capabilities["resources"] == {"subscribe": True, "listChanged": True}

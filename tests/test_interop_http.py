@@ -275,8 +275,9 @@ def stateless_run(
     return sdk_run(peer_python, tmp_path_factory.mktemp("ours"), "stateless", request.param)
 
 
-def expected_initialize(negotiated: str) -> dict[str, Any]:
-    """What our demo server answers initialize with, at each revision."""
+def expected_initialize(negotiated: str, mode: str = "stateful") -> dict[str, Any]:
+    """What our demo server answers initialize with, at each revision; a stateless server
+    promises no list changes or subscriptions, since nothing can reach its clients later."""
     server_info: dict[str, Any] = {"name": "everything", "version": "1.0.0"}
     if at_least(negotiated, "2025-06-18"):
         server_info["title"] = "Everything"
@@ -288,6 +289,8 @@ def expected_initialize(negotiated: str) -> dict[str, Any]:
         "resources": {"listChanged": True, "subscribe": True},
         "tools": {"listChanged": True},
     }
+    if mode == "stateless":
+        capabilities.update(prompts={}, resources={}, tools={})
     if at_least(negotiated, "2025-03-26"):
         capabilities["completions"] = {}
     return {
@@ -541,7 +544,7 @@ def test_sdk_client_session_follows_the_transport_rules(stateful_run: Run) -> No
 def test_sdk_client_against_our_stateless_json_server(stateless_run: Run) -> None:
     report, negotiated = stateless_run.report, stateless_run.negotiated
     assert report["protocol_version"] == negotiated
-    assert report["initialize"] == expected_initialize(negotiated)
+    assert report["initialize"] == expected_initialize(negotiated, "stateless")
     assert report["ping"] == {"result": {}}
     assert report["tools"] == OUR_TOOLS
     calls = report["calls"]
@@ -638,7 +641,7 @@ def ts_client_run(
 
 def test_ts_client_initializes_with_our_server(ts_client_run: Run) -> None:
     report, negotiated = ts_client_run.report, ts_client_run.negotiated
-    init = expected_initialize(negotiated)
+    init = expected_initialize(negotiated, ts_client_run.mode)
     assert report["protocol_version"] == negotiated
     assert report["server_info"] == init["serverInfo"]
     assert report["server_capabilities"] == init["capabilities"]

@@ -718,6 +718,7 @@ class StreamableHttpApp:
             return
         transport = HttpSession(None, standalone=False)
         async with self.server.session(transport) as session:
+            session.without_notifications = True  # nothing reaches a stateless client later
             if version is not None:
                 session.assume(version)
             if not requests:
@@ -784,6 +785,7 @@ class StreamableHttpApp:
     async def _run_shared(self, entry: _Entry, version: str, *, task_status: TaskStatus[None]) -> None:
         try:
             async with self.server.session(entry.transport) as session:
+                session.without_notifications = True
                 session.assume(version)
                 entry.session = session
                 entry.ready.set()
