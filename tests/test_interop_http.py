@@ -60,6 +60,8 @@ from tests.test_interop_python_sdk import (
     SDK_SERVER_INFO,
     SDK_TOOLS,
     Recorder,
+    bad_arguments_answer,
+    check_common_calls,
 )
 from tests.test_interop_ts_everything import BASE_TOOLS, SERVER_CAPABILITIES, SERVER_INFO
 from transports.http import StreamableHttpTransport
@@ -388,24 +390,9 @@ def test_sdk_client_lists_and_calls_our_tools_over_http(stateful_run: Run) -> No
         assert structured == set()
     calls = report["calls"]
     assert calls["echo"] == {"result": {"content": [text_block("hello from the SDK")]}}
-    assert calls["red_pixel"] == {
-        "result": {
-            "content": [
-                text_block("a red pixel"),
-                {"type": "image", "data": RED_PIXEL, "mimeType": "image/png"},
-            ]
-        }
-    }
     assert calls["weather"] == expected_weather(negotiated)
-    assert calls["fail"] == {
-        "result": {"content": [text_block("Error in tool fail: on purpose")], "isError": True}
-    }
-    assert calls["no_such_tool"] == {"error": {"code": -32602, "message": "Unknown tool: no_such_tool"}}
-    message = "Invalid arguments for tool echo: text: Input should be a valid string"
-    if stateful_run.at_least("2025-11-25"):
-        assert calls["echo_bad_arguments"] == {"result": {"content": [text_block(message)], "isError": True}}
-    else:
-        assert calls["echo_bad_arguments"] == {"error": {"code": -32602, "message": message}}
+    check_common_calls(calls, unknown_tool_message="Unknown tool: no_such_tool")
+    assert calls["echo_bad_arguments"] == bad_arguments_answer(negotiated)
 
 
 def test_sdk_client_reads_resources_prompts_and_completions_over_http(stateful_run: Run) -> None:
@@ -660,22 +647,9 @@ def test_ts_client_lists_and_calls_our_tools(ts_client_run: Run) -> None:
     assert structured == (expected if at_least(negotiated, "2025-06-18") else set())
     calls = report["calls"]
     assert calls["echo"] == {"result": {"content": [text_block("hello from the TypeScript SDK")]}}
-    assert calls["red_pixel"] == {
-        "result": {
-            "content": [
-                text_block("a red pixel"),
-                {"type": "image", "data": RED_PIXEL, "mimeType": "image/png"},
-            ]
-        }
-    }
     # The SDK checked structuredContent against the output schema it listed.
     assert calls["weather"] == expected_weather(negotiated)
-    assert calls["fail"] == {
-        "result": {"content": [text_block("Error in tool fail: on purpose")], "isError": True}
-    }
-    assert calls["no_such_tool"] == {
-        "error": {"code": -32602, "message": "MCP error -32602: Unknown tool: no_such_tool"}
-    }
+    check_common_calls(calls, unknown_tool_message="MCP error -32602: Unknown tool: no_such_tool")
 
 
 def test_ts_client_reads_resources_prompts_and_completions(ts_client_run: Run) -> None:

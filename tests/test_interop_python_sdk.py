@@ -193,34 +193,46 @@ def test_sdk_client_lists_our_tools_with_output_schemas_from_2025_06_18(run: Run
         assert structured == set()
 
 
+RED_PIXEL_RESULT: dict[str, Any] = {
+    "result": {
+        "content": [
+            {"type": "text", "text": "a red pixel"},
+            {"type": "image", "data": RED_PIXEL, "mimeType": "image/png"},
+        ]
+    }
+}
+FAILED_TOOL_RESULT: dict[str, Any] = {
+    "result": {"content": [{"type": "text", "text": "Error in tool fail: on purpose"}], "isError": True}
+}
+
+
+def check_common_calls(calls: dict[str, Any], *, unknown_tool_message: str) -> None:
+    """What every client's calls of our demo server's tools get, whatever the transport."""
+    assert calls["red_pixel"] == RED_PIXEL_RESULT
+    # A tool that raises is a result with isError, in every revision.
+    assert calls["fail"] == FAILED_TOOL_RESULT
+    assert calls["no_such_tool"] == {"error": {"code": -32602, "message": unknown_tool_message}}
+
+
+def bad_arguments_answer(negotiated: str) -> dict[str, Any]:
+    """Arguments that do not fit the input schema: a protocol error until 2025-11-25 made them
+    a tool error the model can read (SEP-1303)."""
+    message = "Invalid arguments for tool echo: text: Input should be a valid string"
+    if negotiated >= "2025-11-25":
+        return {"result": {"content": [text_block(message)], "isError": True}}
+    return {"error": {"code": -32602, "message": message}}
+
+
 def test_sdk_client_calls_our_tools(run: Run) -> None:
     calls = run.report["calls"]
     assert calls["echo"] == {"result": {"content": [text_block("hello from the SDK")]}}
-    assert calls["red_pixel"] == {
-        "result": {
-            "content": [
-                text_block("a red pixel"),
-                {"type": "image", "data": RED_PIXEL, "mimeType": "image/png"},
-            ]
-        }
-    }
     weather = {"city": "Lisbon", "temperature_c": 21.5, "conditions": "sunny"}
     expected_weather: dict[str, Any] = {"content": [text_block(json.dumps(weather, separators=(",", ":")))]}
     if run.at_least("2025-06-18"):
         expected_weather["structuredContent"] = weather
     assert calls["weather"] == {"result": expected_weather}
-    # A tool that raises is a result with isError, in every revision.
-    assert calls["fail"] == {
-        "result": {"content": [text_block("Error in tool fail: on purpose")], "isError": True}
-    }
-    assert calls["no_such_tool"] == {"error": {"code": -32602, "message": "Unknown tool: no_such_tool"}}
-    # Arguments that do not fit the input schema: a protocol error until 2025-11-25 made them
-    # a tool error the model can read (SEP-1303).
-    message = "Invalid arguments for tool echo: text: Input should be a valid string"
-    if run.at_least("2025-11-25"):
-        assert calls["echo_bad_arguments"] == {"result": {"content": [text_block(message)], "isError": True}}
-    else:
-        assert calls["echo_bad_arguments"] == {"error": {"code": -32602, "message": message}}
+    check_common_calls(calls, unknown_tool_message="Unknown tool: no_such_tool")
+    assert calls["echo_bad_arguments"] == bad_arguments_answer(run.negotiated)
 
 
 def test_sdk_client_lists_and_reads_our_resources(run: Run) -> None:
