@@ -34,7 +34,7 @@ import orjson
 from anyio.abc import ByteStream, SocketAttribute
 from anyio.streams.buffered import BufferedByteReceiveStream
 
-from benchmarks.harness import Measure
+from benchmarks.harness import Measure, stop_child
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -165,17 +165,7 @@ async def floor_server() -> AsyncIterator[FloorServer]:
             raise FloorError(f"the floor server said {line!r} instead of 'ready <port>'")
         yield FloorServer(int(words[1]), process.pid)
     finally:
-        with anyio.CancelScope(shield=True):
-            try:
-                await process.stdin.aclose()  # end of input: the server exits
-            except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
-                pass
-            with anyio.move_on_after(_EXIT_TIMEOUT):
-                await process.wait()
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-            await process.aclose()
+        await stop_child(process, _EXIT_TIMEOUT)  # end of input: the server exits
 
 
 # -- the client -------------------------------------------------------------------------------

@@ -62,10 +62,29 @@ class _Announcing(uvicorn.Server):  # type: ignore[misc,unused-ignore]
 
 
 def _exit_on_end_of_input(server: Any) -> None:
-    # A server orphaned by a crashed worker must not outlive it: its stdin closes with it.
+    # A server orphaned by its parent (a crashed worker or test run) must not outlive it: its
+    # stdin closes with it.
     for _ in iter(sys.stdin.buffer.readline, b""):
         pass
     server.should_exit = True
+
+
+def serve(app: Any, port: int, graceful_shutdown: int) -> None:
+    """Run an ASGI ``app`` under uvicorn on 127.0.0.1:``port`` until stdin ends or SIGTERM,
+    announcing ``ready <port>`` on stdout (the interop tests' SDK server uses it too)."""
+    config = uvicorn.Config(
+        app,
+        host=HOST,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=graceful_shutdown,
+    )
+    server = _Announcing(config)
+    threading.Thread(target=_exit_on_end_of_input, args=(server,), daemon=True).start()
+    # Anything printed by the SDK or uvicorn goes to stderr: stdout carries the one ready line.
+    sys.stdout = sys.stderr
+    server.run()
 
 
 def main(argv: list[str]) -> int:
@@ -79,19 +98,7 @@ def main(argv: list[str]) -> int:
     app = make_server().streamable_http_app(
         streamable_http_path=PATH, json_response=stateless, stateless_http=stateless, host=HOST
     )
-    config = uvicorn.Config(
-        app,
-        host=HOST,
-        port=args.port,
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
-    )
-    server = _Announcing(config)
-    threading.Thread(target=_exit_on_end_of_input, args=(server,), daemon=True).start()
-    # Anything printed by the SDK or uvicorn goes to stderr: stdout carries the one ready line.
-    sys.stdout = sys.stderr
-    server.run()
+    serve(app, args.port, GRACEFUL_SHUTDOWN)
     return 0
 
 

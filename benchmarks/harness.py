@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
 import anyio
+from anyio.abc import Process
 
 Measure = Callable[[int], Awaitable[float]]
 """Perform ``n`` operations, return the seconds they took (for a ``"value"`` workload: the value)."""
@@ -296,6 +297,25 @@ def write_json(path: str, results: Sequence[Result], settings: Settings) -> None
     with open(path, "w", encoding="utf-8") as f:
         json.dump(to_json(results, settings), f, indent=2)
         f.write("\n")
+
+
+async def stop_child(process: Process, timeout: float = 5.0) -> None:
+    """End a benchmark's child process: close its stdin (children exit at end of input), wait,
+    then kill it; shielded, so a cancelled benchmark still leaves no process behind."""
+    with anyio.CancelScope(shield=True):
+        if process.stdin is not None:
+            try:
+                await process.stdin.aclose()
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+                pass
+        else:
+            process.terminate()
+        with anyio.move_on_after(timeout):
+            await process.wait()
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await process.aclose()
 
 
 def stderr_if_tty() -> TextIO | None:

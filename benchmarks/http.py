@@ -23,16 +23,17 @@ import contextlib
 import re
 import resource
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import Any, BinaryIO
 
 import anyio
 from anyio.abc import Process
 
 from benchmarks._http_floor import floor_concurrent, floor_connect, floor_sequential
-from benchmarks.harness import Measure, Workload, spread_over
+from benchmarks.harness import Measure, Workload, spread_over, stop_child
 from benchmarks.stdio import ARGUMENTS, CONNECT_UNIT, ECHO_SERVER, REPO_ROOT, BenchmarkError, _check_echo
 from mcpcore.client import Client
 
@@ -60,27 +61,24 @@ async def our_server(*, stateless: bool = False) -> AsyncIterator[tuple[str, Pro
     args += ["--port", "0", "--no-access-log", "--max-connections", str(4 * SESSIONS)]
     if stateless:
         args += ["--stateless", "--json-response"]
-    process = await anyio.open_process(args, cwd=REPO_ROOT, stdin=None, stdout=None)
-    try:
-        assert process.stderr is not None
-        seen = b""
-        with anyio.fail_after(_STARTUP_TIMEOUT):
-            while (match := _ANNOUNCED.search(seen)) is None:
-                chunk = await process.stderr.receive(4096)
-                seen += chunk
-                if len(seen) > 1 << 20:
-                    raise BenchmarkError(f"the server did not announce its URL: {seen[-500:]!r}")
-        yield match.group(1).decode(), process
-    except anyio.EndOfStream:
-        raise BenchmarkError(f"the server exited before it announced its URL: {seen[-2000:]!r}") from None
-    finally:
-        process.terminate()
-        with anyio.move_on_after(5, shield=True):
-            await process.wait()
-        if process.returncode is None:
-            process.kill()
-            with anyio.CancelScope(shield=True):
-                await process.wait()
+    # stderr goes to a file, not a pipe: nobody reads a pipe once the URL is out, and a server
+    # that logs (a warning per refused connection, say) would block on a full one.
+    with tempfile.TemporaryFile() as log:
+        process = await anyio.open_process(args, cwd=REPO_ROOT, stdin=None, stdout=None, stderr=log)
+        try:
+            with anyio.fail_after(_STARTUP_TIMEOUT):
+                while (match := _ANNOUNCED.search(_read_all(log))) is None:
+                    if process.returncode is not None:
+                        raise BenchmarkError(f"the server exited first: {_read_all(log)[-2000:]!r}")
+                    await anyio.sleep(0.02)
+            yield match.group(1).decode(), process
+        finally:
+            await stop_child(process)
+
+
+def _read_all(file: BinaryIO) -> bytes:
+    file.seek(0)
+    return file.read(1 << 20)
 
 
 def _sequential(stateless: bool) -> Callable[[], AbstractAsyncContextManager[Measure]]:

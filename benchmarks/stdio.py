@@ -37,7 +37,7 @@ import anyio
 import orjson
 from anyio.abc import ByteReceiveStream, ByteSendStream, Process
 
-from benchmarks.harness import Measure, Workload, spread_over
+from benchmarks.harness import Measure, Workload, spread_over, stop_child
 from mcpcore.client import Client
 from mcpcore.content import text_of
 from transports.stdio import StdioClientTransport
@@ -123,17 +123,7 @@ async def _floor_child() -> AsyncIterator[tuple[Process, ByteSendStream, _Lines]
     try:
         yield process, process.stdin, _Lines(process.stdout)
     finally:
-        with anyio.CancelScope(shield=True):
-            try:
-                await process.stdin.aclose()  # end of input: the child exits
-            except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
-                pass
-            with anyio.move_on_after(_EXIT_TIMEOUT):
-                await process.wait()
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-            await process.aclose()
+        await stop_child(process, _EXIT_TIMEOUT)  # end of input: the child exits
 
 
 async def _floor_call(stdin: ByteSendStream, lines: _Lines, request_id: int, method: str) -> Any:

@@ -20,40 +20,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from pathlib import Path
-from typing import Any
 
-import uvicorn  # type: ignore[import-not-found,unused-ignore]
-
-# sdk_server.py sits beside this file, in the package ``tests.interop`` of the repository;
+# sdk_server.py sits beside this file, in the package ``tests.interop`` of the repository, and
+# the uvicorn runner is the benchmark's;
 # appended, not prepended, so that nothing of the repository can shadow the SDK's own modules.
 sys.path.append(str(Path(__file__).resolve().parents[2]))
 
+from benchmarks._official_http_server import HOST, PATH, serve
 from tests.interop.sdk_server import app
 
-HOST = "127.0.0.1"
-PATH = "/mcp"
 GRACEFUL_SHUTDOWN = 2  # seconds uvicorn gives open streams (a GET stream, say) when stopping
-
-
-class _Announcing(uvicorn.Server):  # type: ignore[misc,unused-ignore]
-    """A uvicorn server that tells its parent which port it bound, once it can be reached."""
-
-    async def startup(self, sockets: Any = None) -> None:
-        await super().startup(sockets=sockets)
-        if self.should_exit or not getattr(self, "servers", None):
-            return
-        port = self.servers[0].sockets[0].getsockname()[1]
-        sys.__stdout__.write(f"ready {port}\n")  # type: ignore[union-attr]
-        sys.__stdout__.flush()  # type: ignore[union-attr]
-
-
-def _exit_on_end_of_input(server: Any) -> None:
-    # A server orphaned by a crashed test run must not outlive it: its stdin closes with it.
-    for _ in iter(sys.stdin.buffer.readline, b""):
-        pass
-    server.should_exit = True
 
 
 def main(argv: list[str]) -> int:
@@ -64,18 +41,7 @@ def main(argv: list[str]) -> int:
     asgi = app.streamable_http_app(
         streamable_http_path=PATH, json_response=stateless, stateless_http=stateless, host=HOST
     )
-    config = uvicorn.Config(
-        asgi,
-        host=HOST,
-        port=0,
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
-    )
-    server = _Announcing(config)
-    threading.Thread(target=_exit_on_end_of_input, args=(server,), daemon=True).start()
-    sys.stdout = sys.stderr  # stdout carries the one ready line
-    server.run()
+    serve(asgi, 0, GRACEFUL_SHUTDOWN)
     return 0
 
 
