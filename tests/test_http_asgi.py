@@ -105,3 +105,11 @@ async def test_without_its_lifespan_the_app_says_so() -> None:
             }
         )
         assert answer.status == 503 and b"app.running()" in answer.body
+
+
+async def test_running_twice_is_refused() -> None:
+    app = make_server().asgi_app(access_log=False)
+    async with app.running():
+        with pytest.raises(RuntimeError, match="already running"):
+            async with app.running():
+                pass

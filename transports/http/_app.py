@@ -261,7 +261,6 @@ class StreamableHttpApp:
         self._streams = 0
         self._started = time.monotonic()
         self._tg: TaskGroup | None = None
-        self._running = 0
         self._shared: dict[str, _Entry] = {}  # stateless mode: one session per version, shared
         self._shared_ids = itertools.count(1)
 
@@ -274,15 +273,15 @@ class StreamableHttpApp:
         The ASGI lifespan does this by itself; a host that does not pass the lifespan on to a
         mounted app (Starlette's ``Mount``) enters it in its own lifespan instead.
         """
+        if self._tg is not None:
+            raise RuntimeError("this app is already running: enter running() (or its lifespan) once")
         async with self.server.running(), anyio.create_task_group() as tg:
             self._tg = tg
-            self._running += 1
             if not self.stateless:
                 tg.start_soon(self._expire_idle)
             try:
                 yield
             finally:
-                self._running -= 1
                 self._tg = None
                 for entry in [*self.sessions.values(), *self._shared.values()]:
                     await entry.transport.aclose()
