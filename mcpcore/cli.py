@@ -4,6 +4,7 @@
   configuration names as the server command).
 * ``mcpcore list|call|read|prompt``: look into a running server (``mcpcore._inspector``).
 * ``mcpcore bench``: the benchmarks.
+* ``mcpcore conformance``: the conformance suite (``conformance._cli`` parses the rest).
 
 Hosts start stdio servers under a connect timeout, so building the parser imports nothing
 heavy: each command loads what it needs when it runs. Exit status: 0 on success, 1 when the
@@ -94,6 +95,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     _inspector.add_commands(commands)
 
+    # The suite's options are parsed by the suite itself, so that building this parser does not
+    # import it (and `mcpcore serve` starts as fast as ever).
+    conformance = commands.add_parser(
+        "conformance",
+        help="check an MCP server or client against the spec (mcpcore conformance --help)",
+        add_help=False,
+    )
+    conformance.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
     bench = commands.add_parser(
         "bench",
         help="measure message throughput, side by side with the floor",
@@ -149,6 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(args)
     if args.command in _inspector.COMMANDS:
         return _inspector.run(args)
+    if args.command == "conformance":
+        from conformance._cli import main as conformance_main
+
+        return conformance_main(args.rest)
     if args.command == "bench":
         from benchmarks.cli import main as bench_main
 

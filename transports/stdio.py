@@ -36,7 +36,7 @@ import anyio
 import anyio.abc
 import anyio.lowlevel
 
-from mcpcore.dispatcher import Incoming, Receiver
+from mcpcore.dispatcher import Incoming, Receiver, Transport
 from mcpcore.errors import INVALID_REQUEST, ConnectionClosed
 from mcpcore.framing import DEFAULT_MAX_FRAME_SIZE, FrameTooLarge, LineFramer
 from mcpcore.wire import DecodeError, Message, RequestId, decode, encode
@@ -242,14 +242,19 @@ def _non_blocking(*fds: int) -> Any:
 
 
 async def serve_stdio(
-    server: Server, *, max_line_size: int = DEFAULT_MAX_FRAME_SIZE, eof_grace: float = 5.0
+    server: Server,
+    *,
+    max_line_size: int = DEFAULT_MAX_FRAME_SIZE,
+    eof_grace: float = 5.0,
+    wrap: Callable[[Transport], Transport] | None = None,
 ) -> None:
     """Serve one MCP session on this process's stdin and stdout, until EOF or SIGTERM/SIGINT.
 
     At stdin EOF, requests already read may finish for up to ``eof_grace`` seconds (their
     answers can still be written); on a signal they are cancelled at once. What was queued
     for stdout is written whole (within a few seconds), so the client never reads half a
-    message.
+    message. ``wrap`` may put a layer around the transport (the conformance suite records
+    the traffic this way).
     """
     with _stdout_to_stderr() as out_fd, _non_blocking(0, out_fd):
         transport = StdioServerTransport(stdin_fd=0, stdout_fd=out_fd, max_line_size=max_line_size)
@@ -257,7 +262,7 @@ async def serve_stdio(
         try:
             async with anyio.create_task_group() as group:
                 group.start_soon(_stop_on_signal, group.cancel_scope)
-                await server.serve(transport)
+                await server.serve(transport if wrap is None else wrap(transport))
                 group.cancel_scope.cancel()
         finally:
             with anyio.CancelScope(shield=True), anyio.move_on_after(_FLUSH_ON_EXIT):
