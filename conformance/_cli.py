@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import re
 import shlex
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import anyio
 import anyio.abc
@@ -146,11 +144,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "official",
         help="run the official npm conformance suite (@modelcontextprotocol/conformance) as a second judge",
     )
-    try:  # TODO(lead): a plain import once the wrapper lands
-        wrapper: Any = importlib.import_module("conformance.official")
-    except ImportError:
-        return
-    wrapper.add_arguments(official)
+    from conformance.official import add_arguments as add_official
+
+    add_official(official)
 
 
 def _env(pairs: Sequence[str]) -> dict[str, str] | None:
@@ -408,9 +404,9 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(f"mcpcore conformance: error: {exc}\n")
             return 2
     if args.mode == "official":
-        wrapper = importlib.import_module("conformance.official")
-        status: int = wrapper.run(args)
-        return status
+        from conformance.official import run as run_official
+
+        return run_official(args)
     try:
         baseline = load_baseline(args.expected_failures) if args.expected_failures else None
         if args.mode == "server":

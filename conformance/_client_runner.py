@@ -32,7 +32,7 @@ import anyio.abc
 import orjson
 
 from conformance._capture import Capture, Recorder, RecordingApp, load_capture
-from conformance._model import Level, Scenario, ScenarioResult, SpecRef, Status
+from conformance._model import HANDSHAKE, Level, Scenario, ScenarioResult, SpecRef, Status
 from conformance._runner import Options, Progress, SuiteError, TestBase, own_problems
 
 __all__ = ["ClientRun", "ClientTest", "run_client_suite"]
@@ -186,10 +186,14 @@ def _generic_checks(test: ClientTest) -> None:
             Level.MUST,
             "the client sent something that is not a JSON-RPC message: " + "; ".join(capture.undecodable[:3]),
         )
-    revision = capture.negotiated or test.revision
     must: list[str] = []
     should: list[str] = []
     for message in capture.client_messages:
+        revision = capture.negotiated or test.revision
+        if isinstance(message, dict) and message.get("method") == "initialize":
+            # The client's offer is written in the revision it offers, before any negotiation.
+            offered = (message.get("params") or {}).get("protocolVersion")
+            revision = offered if offered in HANDSHAKE else revision
         method = capture.method_of_response(message)
         label = method or (message.get("method") if isinstance(message, dict) else None) or "message"
         if test.options.schemas is not None:
@@ -199,7 +203,7 @@ def _generic_checks(test: ClientTest) -> None:
             (should if advisory else must).append(f"{label}: {problem}")
     if not capture.client_messages:
         return
-    spec = test.spec("basic#messages")
+    spec = test.spec("basic" if test.revision == "2024-11-05" else "basic#messages")
     if must:
         test.record("schema", spec, Status.FAILED, Level.MUST, "; ".join(must[:5]))
     elif should:

@@ -147,6 +147,13 @@ def _output(annotation: Any, structured: bool | None) -> Output | None:
     return Output(schema, adapter, wrapped=True)
 
 
+@functools.cache
+def _no_arguments() -> type[BaseModel]:
+    """One model shared by every function without parameters: building a pydantic model costs
+    milliseconds, and a server with many static resources would pay it for each at start-up."""
+    return pydantic.create_model("NoArguments", __config__=ConfigDict(arbitrary_types_allowed=False))
+
+
 def read_signature(
     fn: Callable[..., Any],
     *,
@@ -197,12 +204,15 @@ def read_signature(
             fields[name] = (annotation, default)
         params.append(name)
     try:
-        model = pydantic.create_model(
-            f"{getattr(base, '__name__', 'function')}Arguments",
-            __config__=ConfigDict(arbitrary_types_allowed=False),
-            **fields,
-        )
-        model.model_json_schema(by_alias=True)  # fail here, not at the first tools/list
+        if fields:
+            model = pydantic.create_model(
+                f"{getattr(base, '__name__', 'function')}Arguments",
+                __config__=ConfigDict(arbitrary_types_allowed=False),
+                **fields,
+            )
+            model.model_json_schema(by_alias=True)  # fail here, not at the first tools/list
+        else:
+            model = _no_arguments()
     except Exception as exc:
         raise TypeError(f"{what} {label}: its parameters cannot become a schema: {exc}") from exc
     for field_name, info in model.model_fields.items():

@@ -38,7 +38,7 @@ import pydantic
 import pydantic_core
 
 from mcpcore import _shapes, revisions
-from mcpcore._jsonschema import ValidationError, Validator
+from mcpcore._jsonschema import SchemaError, ValidationError, Validator
 from mcpcore._pagination import Cursors
 from mcpcore._signature import Signature, read_signature
 from mcpcore.dispatcher import DEFAULT, Dispatcher, RequestContext, Transport
@@ -127,6 +127,8 @@ class _Tool:
     sig: Signature
     definition: dict[str, Any]
     _validator: Validator | None = None
+    # The advertised input schema's validator, when it was given rather than derived.
+    input_validator: Validator | None = None
 
     def check_structured(self, structured: Any) -> None:
         """Raise ValueError unless ``structured`` meets the tool's declared output schema."""
@@ -172,6 +174,7 @@ class ToolOptions(TypedDict, total=False):
     icons: Sequence[Icon] | None
     meta: Mapping[str, Any] | None
     structured_output: bool | None
+    input_schema: Mapping[str, Any] | None
 
 
 class ResourceOptions(TypedDict, total=False):
@@ -190,6 +193,22 @@ class PromptOptions(TypedDict, total=False):
     description: str | None
     icons: Sequence[Icon] | None
     meta: Mapping[str, Any] | None
+
+
+def _given_input_schema(tool: str, schema: Mapping[str, Any]) -> tuple[dict[str, Any], Validator]:
+    """A copy of a tool's own input schema, and its validator; ValueError if it cannot be one."""
+    try:
+        copy = orjson.loads(orjson.dumps(schema))
+    except TypeError as exc:
+        raise ValueError(f"tool {tool!r}: input_schema is not JSON: {exc}") from None
+    if not isinstance(copy, dict) or copy.get("type") != "object":
+        # Every revision's Tool.inputSchema is an object schema whose root type is "object".
+        raise ValueError(f'tool {tool!r}: input_schema must be a JSON Schema with "type": "object"')
+    try:
+        validator = Validator(copy)
+    except SchemaError as exc:
+        raise ValueError(f"tool {tool!r}: input_schema is not a usable JSON Schema: {exc}") from None
+    return copy, validator
 
 
 def _entity(
@@ -335,13 +354,26 @@ class Server:
         icons: Sequence[Icon] | None = None,
         meta: Mapping[str, Any] | None = None,
         structured_output: bool | None = None,
+        input_schema: Mapping[str, Any] | None = None,
     ) -> None:
+        """Register ``fn`` as a tool.
+
+        ``input_schema`` advertises a JSON Schema of your own instead of the one derived from
+        the parameters, for what a signature cannot say (``if``/``then``/``else``, ``$anchor``,
+        ``additionalProperties: false``...). Arguments must then satisfy it, and the
+        parameters still take what it admits (extra keys are not passed on).
+        """
         sig = read_signature(fn, context_type=Context, structured_output=structured_output, what="tool")
         tool_name = name or sig.name
         if not tool_name or len(tool_name) > 128:
             raise ValueError(f"a tool name must have 1 to 128 characters: {tool_name!r}")
+        input_validator: Validator | None = None
+        if input_schema is None:
+            advertised = sig.input_schema()
+        else:
+            advertised, input_validator = _given_input_schema(tool_name, input_schema)
         definition = _entity(
-            {"name": tool_name, "inputSchema": sig.input_schema()},
+            {"name": tool_name, "inputSchema": advertised},
             title=title,
             description=description if description is not None else sig.doc,
             icons=icons,
@@ -350,7 +382,7 @@ class Server:
             outputSchema=sig.output.schema if sig.output is not None else None,
         )
         self._check_thread()
-        self._tools[tool_name] = _Tool(tool_name, sig, definition)
+        self._tools[tool_name] = _Tool(tool_name, sig, definition, input_validator=input_validator)
         self._changed("tools")
 
     def remove_tool(self, name: str) -> None:
@@ -1269,6 +1301,7 @@ async def _initialize(session: ServerSession, ctx: RequestContext) -> Any:
 
 
 async def _ping(session: ServerSession, ctx: RequestContext) -> Any:
+    _params(ctx)  # MCP params are an object when present, here too: [1, 2] is -32602
     return {}
 
 
@@ -1301,9 +1334,12 @@ async def _call_tool(session: ServerSession, ctx: RequestContext) -> Any:
     revision = _revision(session)
     sig = tool.sig
     try:
+        if tool.input_validator is not None:
+            tool.input_validator.validate(arguments)
         kwargs = sig.validate(arguments)
-    except pydantic.ValidationError as exc:
-        message = f"Invalid arguments for tool {name}: {_describe(exc)}"
+    except (pydantic.ValidationError, ValidationError) as exc:
+        reason = _describe(exc) if isinstance(exc, pydantic.ValidationError) else str(exc)
+        message = f"Invalid arguments for tool {name}: {reason}"
         if revision.has("tool_errors_in_result"):
             return {"content": [{"type": "text", "text": message}], "isError": True}
         raise McpError(INVALID_PARAMS, message, {"tool": name}) from None

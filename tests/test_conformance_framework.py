@@ -133,7 +133,7 @@ async def _list_tools(t: ServerTest) -> None:
 async def test_a_malformed_result_fails_the_schema_check() -> None:
     from conformance._schema import SchemaSet
 
-    for schemas in (SchemaSet(SPEC_DIR),):
+    for schemas in (None, SchemaSet(SPEC_DIR)):
         results = await run_server_suite(
             fake("bad-result"), [scenario(_list_tools)], ["2025-06-18"], Options(schemas=schemas)
         )

@@ -10,11 +10,26 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+# The order of the report: the lifecycle first, then messages, features, and transports.
+_FIRST = (
+    "server_lifecycle",
+    "server_jsonrpc",
+    "server_tools",
+    "server_resources",
+    "server_prompts",
+    "server_pagination",
+    "server_utilities",
+    "server_client_features",
+    "server_stdio",
+    "server_http",
+)
+
 
 def _import_all() -> None:
-    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if not module.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{module.name}")
+    names = [module.name for module in pkgutil.iter_modules(__path__) if not module.name.startswith("_")]
+    ordered = [name for name in _FIRST if name in names] + sorted(n for n in names if n not in _FIRST)
+    for name in ordered:
+        importlib.import_module(f"{__name__}.{name}")
 
 
 _import_all()
