@@ -28,13 +28,12 @@ import anyio.abc
 
 from conformance._baseline import Baseline, BaselineError, load_baseline
 from conformance._model import ALL_REVISIONS, HANDSHAKE, Status, client_scenarios, server_scenarios
-from conformance._report import Summary, summarize, write_json, write_junit, write_table
+from conformance._report import Summary, progress_line, summarize, write_json, write_junit, write_table
 from conformance._runner import (
     Options,
     ServerTarget,
     SuiteError,
     probe_revisions,
-    progress_line,
     run_server_suite,
     select,
 )

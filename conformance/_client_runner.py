@@ -33,7 +33,8 @@ import orjson
 
 from conformance._capture import Capture, Recorder, RecordingApp, load_capture
 from conformance._model import HANDSHAKE, Level, Scenario, ScenarioResult, SpecRef, Status
-from conformance._runner import Options, Progress, SuiteError, TestBase, own_problems
+from conformance._report import Progress
+from conformance._runner import Options, SuiteError, TestBase, own_problems
 
 __all__ = ["ClientRun", "ClientTest", "run_client_suite"]
 

@@ -43,7 +43,7 @@ from pydantic_core import PydanticCustomError
 from mcpcore._shapes import GATED
 from mcpcore.revisions import FEATURES, HANDSHAKE_VERSIONS, REVISIONS, Revision
 
-__all__ = ["Kind", "Problem", "RevisionError", "check_message", "validate_message"]
+__all__ = ["RESULTS", "Kind", "Problem", "RevisionError", "check_message", "validate_message"]
 
 Kind: TypeAlias = Literal["schema", "later", "stricter"]
 Sender: TypeAlias = Literal["client", "server"]
@@ -560,7 +560,8 @@ _NOTIFICATIONS: Final[dict[str, tuple[str, bool]]] = {
     "notifications/tasks/status": ("TaskStatusNotificationParams", True),
     "notifications/elicitation/complete": ("ElicitationCompleteNotificationParams", True),
 }
-_RESULTS: Final[dict[str, str]] = {
+# The definition of each method's result, by the schemas' names (also used by ``_schema``).
+RESULTS: Final[dict[str, str]] = {
     "initialize": "InitializeResult",
     "ping": "Result",
     "tools/list": "ListToolsResult",
@@ -977,7 +978,7 @@ class _Revision:
         requests = self.revision.client_requests | self.revision.server_requests
         if method not in requests:
             return []  # a custom method, or one of a later revision: only the envelope applies
-        definition = _RESULTS[method]
+        definition = RESULTS[method]
         if method in _TASK_AUGMENTED and self.has("tasks") and isinstance(result, dict) and "task" in result:
             definition = f"{definition}|CreateTaskResult"
         return self.validate(definition, result, path)

@@ -8,8 +8,11 @@ unexpectedly and the baseline holds no stale entry.
 
 from __future__ import annotations
 
+import contextlib
+import sys
+import time
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,7 +22,7 @@ import orjson
 from conformance._baseline import Baseline, Entry
 from conformance._model import CheckResult, ScenarioResult, Status
 
-__all__ = ["Summary", "summarize", "write_json", "write_junit", "write_table"]
+__all__ = ["Progress", "Summary", "progress_line", "summarize", "write_json", "write_junit", "write_table"]
 
 
 @dataclass(slots=True)
@@ -240,3 +243,32 @@ def write_junit(summaries: Sequence[Summary], path: str | Path) -> None:
                     out.text = f"{kind}: {detail}"
     ET.indent(root)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+Progress = Callable[[str], None]
+
+
+@contextlib.contextmanager
+def progress_line(enabled: bool) -> Iterator[Progress]:
+    """A one-line status on stderr, rewritten in place on a terminal."""
+    tty = enabled and sys.stderr.isatty()
+    last = [0.0]
+
+    def show(text: str) -> None:
+        if not enabled:
+            return
+        if tty:
+            sys.stderr.write("\r\x1b[2K" + text[:150])
+            sys.stderr.flush()
+        else:
+            now = time.monotonic()
+            if now - last[0] >= 5.0:  # a log file gets a line every few seconds, not a flood
+                last[0] = now
+                sys.stderr.write(text + "\n")
+
+    try:
+        yield show
+    finally:
+        if tty:
+            sys.stderr.write("\r\x1b[2K")
+            sys.stderr.flush()

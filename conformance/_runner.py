@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
-import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -35,6 +34,7 @@ from conformance._model import (
     server_scenarios,
 )
 from conformance._peer import HttpChannel, HttpInfo, PeerError, Session, StdioChannel, read_sse
+from conformance._report import Progress
 from conformance._schema import SchemaSet
 from transports.http._pool import HttpClient, HttpError
 
@@ -356,9 +356,6 @@ async def probe_revisions(
     return supported
 
 
-Progress = Callable[[str], None]
-
-
 async def run_server_suite(
     target: ServerTarget,
     scenarios: Sequence[Scenario],
@@ -486,32 +483,6 @@ _MESSAGES = {"2024-11-05": "basic"}
 
 def _more(items: list[str]) -> str:
     return f" (and {len(items) - 5} more)" if len(items) > 5 else ""
-
-
-@contextlib.contextmanager
-def progress_line(enabled: bool) -> Iterator[Progress]:
-    """A one-line status on stderr, rewritten in place on a terminal."""
-    tty = enabled and sys.stderr.isatty()
-    last = [0.0]
-
-    def show(text: str) -> None:
-        if not enabled:
-            return
-        if tty:
-            sys.stderr.write("\r\x1b[2K" + text[:150])
-            sys.stderr.flush()
-        else:
-            now = time.monotonic()
-            if now - last[0] >= 5.0:  # a log file gets a line every few seconds, not a flood
-                last[0] = now
-                sys.stderr.write(text + "\n")
-
-    try:
-        yield show
-    finally:
-        if tty:
-            sys.stderr.write("\r\x1b[2K")
-            sys.stderr.flush()
 
 
 def all_server_scenarios() -> dict[str, Scenario]:

@@ -19,23 +19,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from conformance._models import RESULTS
+
 __all__ = ["SchemaError", "SchemaSet"]
 
-_RESULTS = {
-    "initialize": "InitializeResult",
-    "tools/list": "ListToolsResult",
-    "tools/call": "CallToolResult",
-    "resources/list": "ListResourcesResult",
-    "resources/templates/list": "ListResourceTemplatesResult",
-    "resources/read": "ReadResourceResult",
-    "prompts/list": "ListPromptsResult",
-    "prompts/get": "GetPromptResult",
-    "completion/complete": "CompleteResult",
-    "sampling/createMessage": "CreateMessageResult",
-    "roots/list": "ListRootsResult",
-    "elicitation/create": "ElicitResult",
-    "server/discover": "DiscoverResult",
-}
 
 
 class SchemaError(ValueError):
@@ -83,7 +70,7 @@ class SchemaSet:
                 definition,
             )
         if "result" in message and method is not None:
-            definition = _RESULTS.get(method, "Result")
+            definition = RESULTS.get(method, "Result")
             if definition not in self._defs(revision):
                 definition = "Result"
             return _problems(self._validator(revision, definition), message["result"], definition)

@@ -85,6 +85,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from conformance._baseline import BaselineError, load_baseline
+from conformance._report import Progress, progress_line
 
 __all__ = [
     "CLIENT_SUITES",
@@ -715,9 +716,6 @@ def _indent(text: str, limit: int | None = None) -> str:
 # Running
 
 
-Progress = Callable[[str], None]
-
-
 def _wrapper_check(check_id: str, description: str, message: str) -> OfficialCheck:
     """A failure the suite's files cannot express, reported as a check of this wrapper."""
     raw = {"id": check_id, "name": check_id, "description": description, "status": "FAILURE"}
@@ -1091,33 +1089,6 @@ def _no_results(scenario: str | None, outcome: _Outcome) -> OfficialCheck:
 # Command line
 
 
-@contextlib.contextmanager
-def _progress_line(enabled: bool) -> Iterator[Progress]:
-    """A status line on stderr: rewritten in place on a terminal, every few seconds in a log."""
-    tty = enabled and sys.stderr.isatty()
-    last = [0.0]
-
-    def show(text: str) -> None:
-        if not enabled:
-            return
-        if tty:
-            sys.stderr.write("\r\x1b[2K" + text[:150])
-            sys.stderr.flush()
-            return
-        now = time.monotonic()
-        if now - last[0] >= 5.0:
-            last[0] = now
-            sys.stderr.write(text + "\n")
-            sys.stderr.flush()
-
-    try:
-        yield show
-    finally:
-        if tty:
-            sys.stderr.write("\r\x1b[2K")
-            sys.stderr.flush()
-
-
 def _options(parser: argparse.ArgumentParser, mode: Mode) -> None:
     parser.add_argument(
         "--scenario",
@@ -1208,7 +1179,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.flush()
 
     try:
-        with _progress_line(not args.quiet and not args.verbose) as progress:
+        with progress_line(not args.quiet and not args.verbose) as progress:
             report = run_official(
                 mode,
                 target,

@@ -1409,7 +1409,7 @@ def test_models_have_the_fields_of_the_official_definitions(rev: str) -> None:
             diffs.extend(_compare(rev, mine, schema_node, f"{method} params", seen, envelope))
             compared += 1
         if method in revision.client_requests | revision.server_requests:
-            result = _models._RESULTS[method]
+            result = _models.RESULTS[method]
             official = {**RESULTS, **_TASK_RESULTS}.get(method, "Result")
             official = _RENAMED.get(result, {}).get(rev, official)
             diffs.extend(_compare(rev, result, defs[official], f"{method} result", seen))
@@ -1460,7 +1460,7 @@ def test_the_method_tables_cover_every_revision() -> None:
     for rev in HANDSHAKE_VERSIONS:
         revision = REVISIONS[rev]
         assert revision.client_requests | revision.server_requests <= set(_models._REQUESTS) & set(
-            _models._RESULTS
+            _models.RESULTS
         )
         assert revision.client_notifications | revision.server_notifications <= set(_models._NOTIFICATIONS)
 
