@@ -363,6 +363,12 @@ def structured_output(city: Annotated[str, Field(description="Any city name")] =
     return Forecast(city=city, temperature_c=21.5, conditions="sunny")
 
 
+@server.tool("echo", annotations={"readOnlyHint": True, "idempotentHint": True})
+def echo(message: Annotated[str, Field(description="Any text, returned unchanged")]) -> str:
+    """Return the message unchanged: conformance suites send it Unicode and very long strings."""
+    return message
+
+
 @server.tool("test_resource_link")
 def resource_link(ctx: Context) -> list[ContentBlock]:
     """Resource links (2025-06-18): points at two of this server's resources instead of embedding them."""
@@ -572,6 +578,12 @@ for _number in range(1, PAGED_RESOURCES + 1):
 def simple_prompt() -> str:
     """One user message, no arguments."""
     return "This is a simple prompt for testing."
+
+
+@server.prompt("greeting", title="Greeting")
+def greeting() -> str:
+    """A plain prompt without arguments, beside the official suite's fixtures."""
+    return "Say hello to the conformance suite."
 
 
 @server.prompt("test_prompt_with_arguments", title="Prompt with arguments")
