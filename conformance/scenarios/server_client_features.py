@@ -38,7 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance._model import HANDSHAKE, Level, server_scenario
-from conformance._peer import CLIENT_CAPABILITIES, PeerError, Session
+from conformance._peer import CLIENT_CAPABILITIES, HttpChannel, PeerError, Session
 from conformance._runner import ServerTest
 from conformance.scenarios.server_utilities import (
     EVERYTHING,
@@ -93,6 +93,17 @@ ROOTS_FIXTURES = (
 )
 
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
+
+
+async def _session(t: ServerTest, **options: Any) -> Session:
+    """A session that, over HTTP, also listens on the GET stream, as a client would: a server
+    may send its requests there, and a suite deaf to them would wait for nothing (or pass a
+    capability check for want of hearing the request)."""
+    session = await t.session(**options)
+    if isinstance(session.channel, HttpChannel):
+        with contextlib.suppress(PeerError):
+            await session.channel.open_get_stream()
+    return session
 
 
 # -- the suite's answers -------------------------------------------------------------------------
@@ -432,7 +443,7 @@ async def _gated(
     (that ``matches``) came: the client did not offer it. The call itself may fail (a server
     may hide the tool from such a client), and a server left waiting is the next check's
     business, not this one's."""
-    session = await t.session(capabilities=capabilities)
+    session = await _session(t, capabilities=capabilities)
     if answer is None:
         session.handlers.pop(method, None)  # a client without the capability knows no such method
     else:
@@ -470,7 +481,7 @@ SAMPLING_CHECKS = ("request-sent", "request-well-formed", "result-reflects-answe
 
 @server_scenario("sampling", "sampling requests are well formed, answered into the result, and gated")
 async def sampling(t: ServerTest) -> None:
-    session = await t.session()
+    session = await _session(t)
     session.handlers["sampling/createMessage"] = _sample
     fixture = await find_fixture(session, SAMPLING_FIXTURES)
     if fixture is None:
@@ -552,7 +563,7 @@ ELICITATION_CHECKS = (
     revisions=ELICITATION_REVISIONS,
 )
 async def elicitation(t: ServerTest) -> None:
-    session = await t.session()
+    session = await _session(t)
     answers: list[dict[str, Any]] = []
     session.handlers["elicitation/create"] = _answering(answers)
     fixture = await find_fixture(session, ELICITATION_FIXTURES)
@@ -620,7 +631,7 @@ URL_CHECKS = ("request-sent", "url-request-well-formed", "complete-notification-
 )
 async def elicitation_url(t: ServerTest) -> None:
     both = {**_without("elicitation"), "elicitation": {"form": {}, "url": {}}}
-    session = await t.session(capabilities=both)
+    session = await _session(t, capabilities=both)
     session.handlers["elicitation/create"] = _answering([])
     fixture = await find_fixture(session, URL_FIXTURES)
     if fixture is None:
@@ -684,7 +695,7 @@ async def elicitation_url(t: ServerTest) -> None:
 
 async def _elicit_fixture(t: ServerTest, fixture: Fixture, names: Sequence[str]) -> dict[str, Any] | None:
     """Call a SEP fixture; its first form request's properties, or None (skips recorded)."""
-    session = await t.session()
+    session = await _session(t)
     session.handlers["elicitation/create"] = _answering([])
     found = await find_fixture(session, (fixture,))
     if found is None:
@@ -834,7 +845,7 @@ ROOTS_CHECKS = ("request-sent", "result-reflects-answer", "list-changed-no-reply
 
 @server_scenario("roots", "roots/list is asked only of clients with roots, and the answer is used")
 async def roots(t: ServerTest) -> None:
-    session = await t.session()
+    session = await _session(t)
     session.handlers["roots/list"] = _roots
     fixture = await find_fixture(session, ROOTS_FIXTURES)
     if fixture is None:
