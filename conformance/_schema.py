@@ -24,7 +24,6 @@ from conformance._models import RESULTS
 __all__ = ["SchemaError", "SchemaSet"]
 
 
-
 class SchemaError(ValueError):
     """The schemas cannot be used: missing folder, unreadable file, no jsonschema."""
 
