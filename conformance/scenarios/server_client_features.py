@@ -455,7 +455,7 @@ async def _gated(
     with t.check(check, section, level=level) as c:
         c.expect(
             not sent,
-            f"the server sent {method} ({what}) to a client that did not declare it",
+            f"the server sent {method} ({what}) to a client that had not declared it",
             sent[0] if sent else None,
         )
 
@@ -615,7 +615,7 @@ async def elicitation(t: ServerTest) -> None:
             check="form-mode-gated",
             section=f"{ELICITATION}#capabilities",
             level=Level.MUST,
-            what="in form mode, which the client did not declare",
+            what="in form mode, though the client declared URL mode only",
             answer=_decline,
             matches=_is_form,
         )
@@ -687,7 +687,7 @@ async def elicitation_url(t: ServerTest) -> None:
         check="url-mode-gated",
         section=f"{ELICITATION}#capabilities",
         level=Level.MUST,
-        what="in URL mode, which the client did not declare",
+        what="in URL mode, though the client declared form mode only",
         answer=_decline,
         matches=_is_url,
     )
