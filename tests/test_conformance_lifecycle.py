@@ -20,7 +20,8 @@ import pytest
 from conformance._model import CheckResult, Status, server_scenarios
 from conformance._runner import Options, ServerTarget, run_server_suite, select
 from conformance.scenarios.server_jsonrpc import answer_to, messages_section, same_id
-from tests.conformance_fakes.lifecycle_http import FaultyApp, our_app, serving
+from tests.conformance_fakes.lifecycle_http import FaultyApp, our_app
+from tests.conformance_fakes.transport_http import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable

@@ -8,21 +8,20 @@
 * ``batch-notifications-200``: a batch of notifications only gets ``200`` and ``[]`` instead
   of ``202`` with no body.
 
-:func:`serving` runs an app on our own HTTP server on 127.0.0.1, at a free port.
+:func:`tests.conformance_fakes.transport_http.serving` runs such an app on our own HTTP server
+on 127.0.0.1, at a free port.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
-import anyio
 import orjson
 
 from mcpcore._target import load_server
-from transports.http import HttpServer
+from tests.conformance_fakes.transport_http import _replaying  # the same replay of a read body
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -88,32 +87,7 @@ class FaultyApp:
         await self.app(scope, _replaying(body, receive), send)
 
 
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
-
-
 async def _json(send: Send, status: int, body: bytes) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-@asynccontextmanager
-async def serving(app: ASGIApp) -> AsyncIterator[str]:
-    """Serve ``app`` on 127.0.0.1 (a free port) while the block runs; yields the MCP URL."""
-    http = HttpServer(app, host="127.0.0.1", port=0, shutdown_timeout=2.0)
-    async with anyio.create_task_group() as tg:
-        await tg.start(http.serve)
-        try:
-            yield f"http://127.0.0.1:{http.port}/mcp"
-        finally:
-            tg.cancel_scope.cancel()
