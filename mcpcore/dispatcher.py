@@ -494,8 +494,12 @@ class Dispatcher:
         on_progress: ProgressCallback | None = None,
         related_request_id: RequestId | None = None,
         announce_cancel: bool = True,
+        request_id: RequestId | None = None,
     ) -> Any:
         """Send a request and return its result, or raise the peer's error as :class:`McpError`.
+
+        ``request_id`` sends it under an id taken earlier with :meth:`reserve_id` (for a caller
+        that must know the id before the answer, to tell the request's notifications apart).
 
         ``on_progress(progress, total, message)`` (sync or async) receives the peer's progress
         notifications for this request, in order; asking for it adds ``_meta.progressToken``
@@ -508,8 +512,14 @@ class Dispatcher:
         if self._closed is not None:
             raise self._closed_error()
         rt = self._runtime()
-        rid = self._next_id
-        self._next_id = rid + 1
+        rid: RequestId
+        if request_id is None:
+            rid = next_id = self._next_id
+            self._next_id = next_id + 1
+        elif request_id in self._outgoing:
+            raise ValueError(f"request id {request_id!r} is already in use")
+        else:
+            rid = request_id
         if on_progress is not None:
             params = _with_progress_token(params, rid)
         limit = self.request_timeout if timeout is DEFAULT else timeout
@@ -549,6 +559,12 @@ class Dispatcher:
                 if announce_cancel:
                     await self._send_cancel(rid, f"Request {reason}", related_request_id)
             raise
+
+    def reserve_id(self) -> int:
+        """An id no request of ours uses, for :meth:`request`'s ``request_id``."""
+        rid = self._next_id
+        self._next_id = rid + 1
+        return rid
 
     async def notify(
         self, method: str, params: Params | None = None, *, related_request_id: RequestId | None = None

@@ -24,12 +24,15 @@ __all__ = [
     "HANDSHAKE_VERSIONS",
     "LATEST",
     "LATEST_HANDSHAKE",
+    "MODERN_VERSIONS",
     "REVISIONS",
+    "VERSIONS",
     "Revision",
     "client_capability_for",
     "get",
     "handshake_versions",
     "server_capability_for",
+    "split_versions",
 ]
 
 
@@ -244,7 +247,9 @@ _REVISIONS = (
 REVISIONS: Final[dict[str, Revision]] = {r.version: r for r in _REVISIONS}
 """Every revision by its version string, oldest first."""
 
+VERSIONS: Final = tuple(REVISIONS)
 HANDSHAKE_VERSIONS: Final = tuple(r.version for r in _REVISIONS if r.era == "handshake")
+MODERN_VERSIONS: Final = tuple(r.version for r in _REVISIONS if r.era == "modern")
 LATEST_HANDSHAKE: Final = HANDSHAKE_VERSIONS[-1]
 LATEST: Final = _REVISIONS[-1].version
 
@@ -258,6 +263,18 @@ def handshake_versions(versions: Iterable[str]) -> tuple[str, ...]:
             f"versions must be some of the handshake revisions {HANDSHAKE_VERSIONS}, not {unknown}"
         )
     return chosen
+
+
+def split_versions(versions: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``versions`` checked and split by era: (handshake, modern), each oldest first."""
+    chosen = tuple(sorted(set(versions)))
+    unknown = [v for v in chosen if v not in REVISIONS]
+    if unknown or not chosen:
+        raise ValueError(f"versions must be some of {VERSIONS}, not {unknown or 'nothing'}")
+    return (
+        tuple(v for v in chosen if REVISIONS[v].era == "handshake"),
+        tuple(v for v in chosen if REVISIONS[v].era == "modern"),
+    )
 
 
 def get(version: str) -> Revision | None:

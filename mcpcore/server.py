@@ -30,7 +30,7 @@ import typing
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, TypedDict, TypeVar, Unpack, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypedDict, TypeVar, Unpack, overload
 
 import anyio
 import orjson
@@ -47,8 +47,23 @@ from mcpcore.errors import (
     INVALID_PARAMS,
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
+    MISSING_REQUIRED_CLIENT_CAPABILITY,
     ConnectionClosed,
     McpError,
+)
+from mcpcore.modern import (
+    CACHEABLE,
+    INPUT_METHODS,
+    MODERN_ONLY,
+    SERVER_INFO,
+    SUBSCRIPTION_ID,
+    CacheScope,
+    Envelope,
+    HeaderParameter,
+    StateSealer,
+    header_parameters,
+    is_modern,
+    read_envelope,
 )
 from mcpcore.revisions import Revision
 from mcpcore.types import (
@@ -129,6 +144,8 @@ class _Tool:
     _validator: Validator | None = None
     # The advertised input schema's validator, when it was given rather than derived.
     input_validator: Validator | None = None
+    # Arguments mirrored into Mcp-Param-* headers (x-mcp-header), checked over HTTP (2026-07-28).
+    headers: tuple[HeaderParameter, ...] = ()
 
     def check_structured(self, structured: Any) -> None:
         """Raise ValueError unless ``structured`` meets the tool's declared output schema."""
@@ -148,6 +165,7 @@ class _Resource:
     uri: str
     sig: Signature
     definition: dict[str, Any]
+    cache: tuple[int | None, CacheScope | None] = (None, None)  # ttlMs, cacheScope of reads
 
 
 @dataclass(slots=True)
@@ -155,6 +173,7 @@ class _Template:
     template: UriTemplate
     sig: Signature
     definition: dict[str, Any]
+    cache: tuple[int | None, CacheScope | None] = (None, None)
 
 
 @dataclass(slots=True)
@@ -186,6 +205,8 @@ class ResourceOptions(TypedDict, total=False):
     size: int | None
     icons: Sequence[Icon] | None
     meta: Mapping[str, Any] | None
+    ttl_ms: int | None
+    cache_scope: CacheScope | None
 
 
 class PromptOptions(TypedDict, total=False):
@@ -252,8 +273,10 @@ class _Lifespan:
 class Server:
     """What an MCP server offers, and the sessions that use it.
 
-    * ``versions``: the handshake revisions this server speaks, oldest first; the newest is
-      what a client that asks for an unknown one is offered.
+    * ``versions``: the revisions this server speaks (all by default). The handshake ones are
+      negotiated by ``initialize`` (the newest is offered to a client that asks for an unknown
+      one); with 2026-07-28 among them, a request carrying its ``_meta`` envelope is served
+      statelessly by that revision's rules, on the same connection or endpoint.
     * ``page_size``: items per page of ``tools/list``, ``resources/list``... (default 100).
     * ``cursor_secret``: key of the pagination cursors (random per server by default; give
       every process of one server the same one).
@@ -262,7 +285,15 @@ class Server:
     * ``declare``: capabilities to declare even while nothing of their kind is registered
       (``"tools"``, ``"resources"``, ``"prompts"``, ``"completions"``), for servers that add
       items at run time.
-    * ``log_level``: the least severe level sent to a client that never set one.
+    * ``log_level``: the least severe level sent to a legacy client that never set one.
+    * ``state_key`` / ``state_ttl``: key (random per server by default; give every process of
+      one server the same one) and lifetime in seconds of the sealed ``requestState`` of
+      input-required results (2026-07-28).
+    * ``cache_ttl_ms`` / ``cache_scope``: the caching hints of the cacheable 2026-07-28 results
+      (``server/discover`` and the lists; a resource may set its own). The default, 0 ms, tells
+      clients to fetch again each time.
+    * ``max_input_rounds``: how many input-required rounds one request may take before the
+      server gives up with an error (a handler that keeps asking is a bug).
     * ``request_timeout`` / ``max_concurrency`` / ``debug``: passed to each session's
       dispatcher (requests this server sends, requests handled at once, tracebacks in errors).
     """
@@ -277,7 +308,7 @@ class Server:
         website_url: str | None = None,
         icons: Sequence[Icon] | None = None,
         instructions: str | None = None,
-        versions: Sequence[str] = revisions.HANDSHAKE_VERSIONS,
+        versions: Sequence[str] = revisions.VERSIONS,
         page_size: int = 100,
         cursor_secret: bytes | None = None,
         lifespan: Callable[[Server], contextlib.AbstractAsyncContextManager[Any]] | None = None,
@@ -287,6 +318,11 @@ class Server:
         request_timeout: float | None = 60.0,
         max_concurrency: int = 64,
         debug: bool = False,
+        state_key: bytes | None = None,
+        state_ttl: float = 600.0,
+        cache_ttl_ms: int = 0,
+        cache_scope: CacheScope = "public",
+        max_input_rounds: int = 16,
     ) -> None:
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
@@ -300,7 +336,19 @@ class Server:
             websiteUrl=website_url,
         )
         self.instructions = instructions
-        self.versions = revisions.handshake_versions(versions)
+        self.versions, self.modern_versions = revisions.split_versions(versions)
+        # What an unsupported-version error lists: modern first, as those need no handshake.
+        self.supported_versions = tuple(reversed(self.modern_versions)) + tuple(reversed(self.versions))
+        if cache_ttl_ms < 0:
+            raise ValueError("cache_ttl_ms must be 0 or more")
+        if cache_scope not in ("public", "private"):
+            raise ValueError("cache_scope must be 'public' or 'private'")
+        if max_input_rounds < 1:
+            raise ValueError("max_input_rounds must be at least 1")
+        self.cache_ttl_ms = cache_ttl_ms
+        self.cache_scope: CacheScope = cache_scope
+        self.max_input_rounds = max_input_rounds
+        self._sealer = StateSealer(state_key, ttl=state_ttl)
         self.page_size = page_size
         self.lifespan = lifespan
         self.declared = frozenset(declare)
@@ -318,6 +366,8 @@ class Server:
         self._completers: dict[tuple[str, str, str], CompletionHandler] = {}
         self._fallback_completer: CompletionHandler | None = None
         self.sessions: set[ServerSession] = set()
+        self.listeners: set[_Listener] = set()  # open subscriptions/listen streams (2026-07-28)
+        self._fitted_info: dict[str, dict[str, Any]] = {}
 
         self._lifespan: _Lifespan | None = None
         self._loop_thread: int | None = None  # the thread of the event loop sessions run on
@@ -381,8 +431,14 @@ class Server:
             annotations=dict(annotations) if annotations else None,
             outputSchema=sig.output.schema if sig.output is not None else None,
         )
+        try:
+            headers = header_parameters(advertised)
+        except ValueError as exc:
+            raise ValueError(f"tool {tool_name!r}: {exc}") from None
         self._check_thread()
-        self._tools[tool_name] = _Tool(tool_name, sig, definition, input_validator=input_validator)
+        self._tools[tool_name] = _Tool(
+            tool_name, sig, definition, input_validator=input_validator, headers=headers
+        )
         self._changed("tools")
 
     def remove_tool(self, name: str) -> None:
@@ -420,7 +476,20 @@ class Server:
         size: int | None = None,
         icons: Sequence[Icon] | None = None,
         meta: Mapping[str, Any] | None = None,
+        ttl_ms: int | None = None,
+        cache_scope: CacheScope | None = None,
     ) -> None:
+        """Register ``fn`` as the resource (or, with ``{variables}``, template) ``uri``.
+
+        ``ttl_ms`` and ``cache_scope`` are the caching hints of its reads in 2026-07-28
+        (defaults: the server's ``cache_ttl_ms``, and ``"private"``, since what a read returns
+        may depend on who asks).
+        """
+        if ttl_ms is not None and ttl_ms < 0:
+            raise ValueError("ttl_ms must be 0 or more")
+        if cache_scope not in (None, "public", "private"):
+            raise ValueError("cache_scope must be 'public' or 'private'")
+        cache = (ttl_ms, cache_scope)
         sig = read_signature(fn, context_type=Context, structured_output=False, what="resource")
         common = {
             "title": title,
@@ -443,13 +512,13 @@ class Server:
                 )
             definition = _entity({"uriTemplate": uri, "name": name or sig.name}, **common)  # type: ignore[arg-type]
             self._check_thread()
-            self._templates[uri] = _Template(template, sig, definition)
+            self._templates[uri] = _Template(template, sig, definition, cache)
         else:
             if sig.required:
                 raise TypeError(f"resource {uri!r}: {sig.name} may take no arguments but a Context")
             definition = _entity({"uri": uri, "name": name or sig.name}, size=size, **common)  # type: ignore[arg-type]
             self._check_thread()
-            self._resources[uri] = _Resource(uri, sig, definition)
+            self._resources[uri] = _Resource(uri, sig, definition, cache)
         self._changed("resources")
 
     def remove_resource(self, uri: str) -> None:
@@ -462,7 +531,10 @@ class Server:
         self._changed("resources")
 
     async def notify_resource_updated(self, uri: str) -> None:
-        """Tell every session subscribed to ``uri`` that it changed."""
+        """Tell every session subscribed to ``uri``, and every listen stream that asked for it,
+        that it changed."""
+        for listener in self.listeners:
+            listener.updated(uri)
         targets = [s for s in self.sessions if uri in s.subscriptions and s.state is SessionState.READY]
         if not targets:
             return
@@ -694,7 +766,11 @@ class Server:
         Telling the sessions means scheduling sends on their loop, which only its own thread
         may do; from a worker thread use ``anyio.from_thread.run_sync(server.add_tool, ...)``.
         """
-        if self.sessions and self._loop_thread is not None and threading.get_ident() != self._loop_thread:
+        if (
+            (self.sessions or self.listeners)
+            and self._loop_thread is not None
+            and threading.get_ident() != self._loop_thread
+        ):
             raise RuntimeError(
                 "change a running server's tools, resources and prompts from its event loop's thread "
                 "(from a worker thread: anyio.from_thread.run_sync)"
@@ -703,6 +779,24 @@ class Server:
     def _changed(self, kind: str) -> None:
         for session in list(self.sessions):
             session.list_changed(kind)
+        for listener in self.listeners:
+            listener.changed(kind)
+
+    def _info(self, revision: Revision) -> dict[str, Any]:
+        """This server's Implementation object, fitted to ``revision`` (computed once each)."""
+        fitted = self._fitted_info.get(revision.version)
+        if fitted is None:
+            fitted = self._fitted_info[revision.version] = _shapes.fit(revision, "Implementation", self.info)
+        return fitted
+
+    def end_subscriptions(self) -> None:
+        """End every open ``subscriptions/listen`` stream gracefully, with its final result.
+
+        Hosts call this when they shut down (the HTTP server does); a stream the client closes
+        ends on its own.
+        """
+        for listener in list(self.listeners):
+            listener.end()
 
     # -- request handling (called by sessions) --------------------------------------------------
 
@@ -733,10 +827,39 @@ class Server:
 
 # Answered in every state of a session.
 _ALWAYS: Final = frozenset({"ping"})
+# A request handler: the scope (a legacy session or one modern request) and the request.
+_Handler = Callable[["_Scope", RequestContext], Awaitable[Any]]
 
 
-class ServerSession:
-    """One client's connection to a :class:`Server`: its lifecycle, and what was negotiated."""
+class _Scope:
+    """Whom a request comes from and what it may use: a legacy session, or one modern request.
+
+    Handlers and :class:`Context` see only this, so one handler serves both eras.
+    """
+
+    modern: ClassVar[bool] = False
+    server: Server
+    dispatcher: Dispatcher
+    revision: Revision | None
+    client_info: dict[str, Any]
+    client_capabilities: dict[str, Any]
+
+    def require_client(self, capability: str, what: str) -> None:
+        raise NotImplementedError
+
+    async def send_log(
+        self, level: LoggingLevel, data: Any, logger: str | None = None, related: RequestId | None = None
+    ) -> None:
+        raise NotImplementedError
+
+
+class ServerSession(_Scope):
+    """One client's connection to a :class:`Server`: its lifecycle, and what was negotiated.
+
+    With a revision of the modern era among the server's versions, the same connection also
+    serves requests that carry the 2026-07-28 envelope, each on its own (:class:`ModernRequest`),
+    whatever the session's own state.
+    """
 
     def __init__(self, server: Server, dispatcher: Dispatcher) -> None:
         self.server = server
@@ -758,15 +881,34 @@ class ServerSession:
             dispatcher.transport.allow_batch = False  # type: ignore[attr-defined]
         self._roots_generation = 0  # bumped by each roots/list_changed: a stale answer is not cached
         self._init_answer: dict[RequestId, dict[str, Any] | McpError] = {}
+        self._modern = bool(server.modern_versions)
         for method, handler in _HANDLERS.items():
-            dispatcher.on_request(method, functools.partial(handler, self))
+            dispatcher.on_request(
+                method, self._route(handler) if self._modern else functools.partial(handler, self)
+            )
+        if self._modern:
+            for method, handler in _MODERN_HANDLERS.items():
+                dispatcher.on_request(method, functools.partial(_serve_modern, self, handler))
         dispatcher.admission = self._admit
         dispatcher.on_notification("notifications/initialized", self._initialized)
         dispatcher.on_notification("notifications/roots/list_changed", self._roots_changed)
 
+    def _route(self, handler: _Handler) -> Callable[[RequestContext], Awaitable[Any]]:
+        """``handler`` for both eras: a request with the modern envelope is served statelessly."""
+        legacy = functools.partial(handler, self)
+
+        async def route(ctx: RequestContext) -> Any:
+            if is_modern(ctx.request.params):
+                return await _serve_modern(self, handler, ctx)
+            return await legacy(ctx)
+
+        return route
+
     def _admit(self, request: Request) -> None:
         """Judge a request in the state its arrival finds (called by the dispatcher, in order)."""
         method = request.method
+        if self._modern and (method in MODERN_ONLY or is_modern(request.params)):
+            return  # no session state applies: its handler judges it by its envelope alone
         if method not in self._allowed:
             raise self._refusal(method)
         if method == "initialize":
@@ -911,6 +1053,292 @@ class ServerSession:
         await self.dispatcher.request("ping", None, timeout=timeout)
 
 
+# -- one request of the modern era ------------------------------------------------------------
+
+
+class MissingClientCapability(CapabilityError):
+    """The request's envelope does not declare a client capability this operation needs (-32021).
+
+    A :class:`CapabilityError`, so code that handles the legacy refusal handles this one too;
+    left unhandled, it answers the request as the protocol error it is in 2026-07-28.
+    """
+
+    def __init__(self, capability: str, what: str) -> None:
+        super().__init__(
+            capability, f"cannot {what}: the request does not declare the client capability {capability!r}"
+        )
+        required: dict[str, Any] = {}
+        inner = required
+        for part in capability.split("."):
+            inner[part] = {}
+            inner = inner[part]
+        self.code = MISSING_REQUIRED_CLIENT_CAPABILITY
+        self.data = {"requiredCapabilities": required}
+
+
+class _InputNeeded(BaseException):
+    """Raised by an ask of the client inside a modern request whose answer has not come yet.
+
+    It unwinds the handler, which runs again from the start on the client's retry. It is a
+    BaseException, like cancellation, so that a handler's ``except Exception`` does not turn
+    it into a tool error.
+    """
+
+    def __init__(self, key: str, request: dict[str, Any]) -> None:
+        super().__init__(key)
+        self.requests = {key: request}
+
+
+class ModernRequest(_Scope):
+    """One request of the stateless 2026-07-28 revision: its envelope is all the client state.
+
+    Asking the client (sampling, elicitation, roots) does not send a request: the first ask
+    whose answer the retry did not bring ends the handler with an input-required result, and
+    on the retry the handler runs again, finding its earlier asks answered in the same order.
+    """
+
+    modern: ClassVar[bool] = True
+
+    def __init__(self, session: ServerSession, envelope: Envelope, request: RequestContext) -> None:
+        self.server = session.server
+        self.dispatcher = session.dispatcher
+        self.connection = session
+        self.envelope = envelope
+        self.revision = envelope.revision
+        self.client_info = envelope.client_info
+        self.client_capabilities = envelope.capabilities
+        self.log_level = envelope.log_level
+        self.request = request
+        self.answers: dict[str, Any] = {}  # by input key: earlier rounds' and this retry's
+        self.asked = 0  # asks made so far in this run of the handler
+        self.rounds = 0  # input-required rounds before this one
+        self.retry = False  # whether this request carries inputResponses or requestState
+
+    def require_client(self, capability: str, what: str) -> None:
+        if not _has(self.client_capabilities, capability):
+            raise MissingClientCapability(capability, what)
+
+    async def send_log(
+        self, level: LoggingLevel, data: Any, logger: str | None = None, related: RequestId | None = None
+    ) -> None:
+        if level not in _LEVEL_RANK:
+            raise ValueError(f"unknown logging level {level!r}; use one of {LOGGING_LEVELS}")
+        # Without a logLevel in the envelope the client wants no log notifications at all.
+        if self.log_level is None or _LEVEL_RANK[level] < _LEVEL_RANK[self.log_level]:
+            return
+        params: dict[str, Any] = {"level": level, "data": data}
+        if logger is not None:
+            params["logger"] = logger
+        await self.dispatcher.notify("notifications/message", params, related_request_id=related)
+
+    def ask(self, method: str, params: dict[str, Any]) -> Any:
+        """The client's answer to this ask if the retry brought it; else end the round."""
+        if self.request.method not in INPUT_METHODS:
+            raise McpError(
+                INTERNAL_ERROR, f"{self.request.method} cannot ask the client for input in this revision"
+            )
+        self.asked += 1
+        key = f"{method.partition('/')[0]}-{self.asked}"
+        if key in self.answers:
+            return self.answers[key]
+        entry: dict[str, Any] = {"method": method}
+        if params:
+            entry["params"] = params
+        raise _InputNeeded(key, entry)
+
+    @property
+    def principal(self) -> str | None:
+        """Who the transport authenticated, if it knows: requestState is bound to it."""
+        transport = self.dispatcher.transport
+        lookup = getattr(transport, "principal_of", None)
+        principal = lookup(self.request.id) if lookup is not None else getattr(transport, "principal", None)
+        return None if principal is None else str(principal)
+
+
+async def _serve_modern(session: ServerSession, handler: _Handler, ctx: RequestContext) -> Any:
+    """Serve one request of the modern era: envelope, gates, input rounds, result fields."""
+    server = session.server
+    envelope = read_envelope(ctx.request.params, server.supported_versions)
+    revision = envelope.revision
+    method = ctx.method
+    if method not in revision.client_requests:
+        raise McpError(METHOD_NOT_FOUND, "Method not found", {"method": method, "revision": str(revision)})
+    need = revisions.server_capability_for(revision, method)
+    if need is not None and not _has(server.capabilities(revision), need):
+        raise McpError(
+            METHOD_NOT_FOUND,
+            f"Method not found: this server does not offer {need!r}",
+            {"method": method, "capability": need},
+        )
+    scope = ModernRequest(session, envelope, ctx)
+    params: dict[str, Any] = ctx.request.params  # type: ignore[assignment]  # read_envelope checked it
+    if method in INPUT_METHODS:
+        _take_inputs(scope, params)
+    try:
+        result = await handler(scope, ctx)
+    except _InputNeeded as needed:
+        if scope.rounds + 1 > server.max_input_rounds:
+            raise McpError(
+                INTERNAL_ERROR,
+                f"{method} still needs input after {server.max_input_rounds} rounds; giving up",
+            ) from None
+        state = server._sealer.seal(
+            method, params, scope.answers, list(needed.requests), scope.principal, rounds=scope.rounds + 1
+        )
+        return {
+            "resultType": "input_required",
+            "inputRequests": needed.requests,
+            "requestState": state,
+            "_meta": {SERVER_INFO: server._info(revision)},
+        }
+    return _finish(scope, method, result)
+
+
+def _take_inputs(scope: ModernRequest, params: dict[str, Any]) -> None:
+    """Load what a retry brings: the verified earlier answers, and the answers to the last asks."""
+    responses = params.get("inputResponses")
+    if responses is not None and type(responses) is not dict:
+        raise McpError(INVALID_PARAMS, "params.inputResponses must be an object", {"field": "inputResponses"})
+    raw = params.get("requestState")
+    if raw is None:
+        # Answers without a state answer nothing this server asked: ignored, as the spec says
+        # for what a server does not recognize.
+        scope.retry = responses is not None
+        return
+    opened = scope.server._sealer.open(raw, scope.request.method, params, scope.principal)
+    scope.retry = True
+    scope.rounds = opened.rounds
+    scope.answers = dict(opened.answers)
+    if responses:
+        for key in opened.pending:
+            if key in responses:
+                scope.answers[key] = responses[key]
+
+
+def _finish(scope: ModernRequest, method: str, result: Any) -> Any:
+    """Add what every result of the modern era carries: resultType, serverInfo, cache hints."""
+    if type(result) is not dict:
+        return result
+    server = scope.server
+    result.setdefault("resultType", "complete")
+    meta = result.get("_meta")
+    info = server._info(scope.revision)  # type: ignore[arg-type]
+    result["_meta"] = {**meta, SERVER_INFO: info} if type(meta) is dict else {SERVER_INFO: info}
+    if method in CACHEABLE:
+        # Required on these results. A retry's result depends on its inputs: never fresh.
+        if scope.retry:
+            result["ttlMs"] = 0
+        else:
+            result.setdefault("ttlMs", server.cache_ttl_ms)
+        result.setdefault("cacheScope", server.cache_scope)
+    return result
+
+
+async def _discover(scope: _Scope, ctx: RequestContext) -> Any:
+    server = scope.server
+    revision = scope.revision
+    assert revision is not None
+    result: dict[str, Any] = {
+        # The versions a request can name in its envelope; handshake ones need initialize.
+        "supportedVersions": list(reversed(server.modern_versions)),
+        "capabilities": server.capabilities(revision),
+    }
+    if server.instructions is not None:
+        result["instructions"] = server.instructions
+    return result
+
+
+_FILTERS: Final = (
+    ("toolsListChanged", "tools"),
+    ("promptsListChanged", "prompts"),
+    ("resourcesListChanged", "resources"),
+)
+
+
+class _Listener:
+    """One open ``subscriptions/listen`` stream: what it asked for, and what is waiting to go.
+
+    Changes are coalesced (a list that changed twice is one notification; an updated URI is
+    told once per wake-up), so what waits is bounded by the filter, whatever the change rate.
+    """
+
+    __slots__ = ("ended", "honored", "kinds", "pending", "uris", "wake")
+
+    def __init__(self, honored: dict[str, Any]) -> None:
+        self.honored = honored
+        self.kinds = frozenset(kind for key, kind in _FILTERS if honored.get(key))
+        self.uris = frozenset(honored.get("resourceSubscriptions", ()))
+        self.pending: dict[tuple[str, str], None] = {}  # (method, uri): an ordered set
+        self.wake = anyio.Event()
+        self.ended = False
+
+    def changed(self, kind: str) -> None:
+        if kind in self.kinds:
+            self.pending[(f"notifications/{kind}/list_changed", "")] = None
+            self.wake.set()
+
+    def updated(self, uri: str) -> None:
+        if uri in self.uris:
+            self.pending[("notifications/resources/updated", uri)] = None
+            self.wake.set()
+
+    def end(self) -> None:
+        self.ended = True
+        self.wake.set()
+
+
+async def _listen(scope: _Scope, ctx: RequestContext) -> Any:
+    server = scope.server
+    revision = scope.revision
+    assert revision is not None
+    wanted = _params(ctx).get("notifications")
+    if type(wanted) is not dict:
+        raise McpError(
+            INVALID_PARAMS, "params.notifications must be an object (the filter)", {"field": "notifications"}
+        )
+    caps = server.capabilities(revision)
+    honored: dict[str, Any] = {}
+    for key, kind in _FILTERS:
+        value = wanted.get(key)
+        if value is not None and type(value) is not bool:
+            raise McpError(INVALID_PARAMS, f"params.notifications.{key} must be a boolean", {"field": key})
+        if value and caps.get(kind, {}).get("listChanged"):
+            honored[key] = True
+    uris = wanted.get("resourceSubscriptions")
+    if uris is not None:
+        if type(uris) is not list or not all(type(u) is str for u in uris):
+            raise McpError(
+                INVALID_PARAMS,
+                "params.notifications.resourceSubscriptions must be a list of URIs",
+                {"field": "resourceSubscriptions"},
+            )
+        if uris and caps.get("resources", {}).get("subscribe"):
+            honored["resourceSubscriptions"] = list(dict.fromkeys(uris))
+    # The client's own id of this request: a transport that shares one dispatcher among
+    # clients (HTTP) gives requests ids of its own, and the tag must be the client's.
+    lookup = getattr(scope.dispatcher.transport, "client_id_of", None)
+    tag = {SUBSCRIPTION_ID: lookup(ctx.id) if lookup is not None else ctx.id}
+    listener = _Listener(honored)
+    server._check_thread()
+    server.listeners.add(listener)
+    try:
+        await ctx.notify("notifications/subscriptions/acknowledged", {"_meta": tag, "notifications": honored})
+        while not listener.ended:
+            await listener.wake.wait()
+            listener.wake = anyio.Event()
+            due = list(listener.pending)
+            listener.pending.clear()
+            for method, uri in due:
+                params: dict[str, Any] = {"_meta": tag}
+                if uri:
+                    params["uri"] = uri
+                await ctx.notify(method, params)
+    finally:
+        server.listeners.discard(listener)
+    # The server ended it (shutdown): a result tells the client it ended gracefully.
+    return {"_meta": dict(tag)}
+
+
 def _from_string(annotation: Any) -> bool:
     """Whether pydantic can build a value of ``annotation`` from a string (prompt arguments)."""
     if annotation in (str, int, float, bool, Any, type(None)):
@@ -944,7 +1372,7 @@ class Context:
 
     __slots__ = ("_request", "session")
 
-    def __init__(self, session: ServerSession, request: RequestContext) -> None:
+    def __init__(self, session: _Scope, request: RequestContext) -> None:
         self.session = session
         self._request = request
 
@@ -1025,7 +1453,16 @@ class Context:
 
     # -- requests to the client -----------------------------------------------------------------
 
+    @property
+    def modern(self) -> bool:
+        """Whether this request is of the stateless era (2026-07-28), where asking the client
+        for input ends the request with an input-required result and runs it again later."""
+        return self.session.modern
+
     async def _ask(self, method: str, params: dict[str, Any], timeout: float | Any | None) -> Any:
+        session = self.session
+        if isinstance(session, ModernRequest):
+            return session.ask(method, params)
         return await self._request.send_request(method, params, timeout=timeout)
 
     async def sample(
@@ -1142,6 +1579,8 @@ class Context:
         if not parts.scheme or not parts.netloc or any(c.isspace() for c in url):
             raise ValueError(f"elicit_url needs an absolute URL, like https://example.com/path: {url!r}")
         params = {"mode": "url", "message": message, "url": url, "elicitationId": elicitation_id}
+        if self.session.modern:
+            del params["elicitationId"]  # 2026-07-28 dropped it: the client retries when done
         result = await self._ask("elicitation/create", params, timeout)
         action = result.get("action") if isinstance(result, dict) else None
         if action not in ("accept", "decline", "cancel"):
@@ -1149,7 +1588,13 @@ class Context:
         return str(action)
 
     async def complete_elicitation(self, elicitation_id: str) -> None:
-        """Tell the client a URL-mode elicitation finished (``notifications/elicitation/complete``)."""
+        """Tell the client a URL-mode elicitation finished (``notifications/elicitation/complete``).
+
+        Does nothing in 2026-07-28, which has no such notification: there the client retries
+        the request once the user is done, and the handler, running again, goes on.
+        """
+        if self.session.modern:
+            return
         self._require_elicitation("url")
         await self._request.notify("notifications/elicitation/complete", {"elicitationId": elicitation_id})
 
@@ -1168,17 +1613,15 @@ class Context:
                 )
 
     async def list_roots(self, *, timeout: float | Any | None = DEFAULT) -> list[dict[str, Any]]:
-        """The client's roots (cached until it says they changed)."""
+        """The client's roots (cached until it says they changed, in the legacy era)."""
         session = self.session
+        if not isinstance(session, ServerSession):
+            session.require_client("roots", "list roots")
+            return _roots_of(await self._ask("roots/list", {}, timeout))
         if session._roots is None:
             session.require_client("roots", "list roots")
             generation = session._roots_generation
-            result = await self._ask("roots/list", {}, timeout)
-            roots = result.get("roots") if isinstance(result, dict) else None
-            if not isinstance(roots, list) or not all(isinstance(r, dict) and "uri" in r for r in roots):
-                raise McpError(
-                    INVALID_PARAMS, "the client's roots/list result is malformed", {"result": result}
-                )
+            roots = _roots_of(await self._ask("roots/list", {}, timeout))
             if (
                 _has(self.client_capabilities, "roots.listChanged")
                 and generation == session._roots_generation
@@ -1200,6 +1643,13 @@ class Context:
         """Read one of this server's own resources; returns its contents list."""
         result = await _read(self.session, self._request, uri)
         return list(result["contents"])
+
+
+def _roots_of(result: Any) -> list[dict[str, Any]]:
+    roots = result.get("roots") if isinstance(result, dict) else None
+    if not isinstance(roots, list) or not all(isinstance(r, dict) and "uri" in r for r in roots):
+        raise McpError(INVALID_PARAMS, "the client's roots/list result is malformed", {"result": result})
+    return roots
 
 
 def _blocks(message: Mapping[str, Any]) -> list[Any]:
@@ -1275,6 +1725,13 @@ def _initialize_now(session: ServerSession, params: Any) -> dict[str, Any]:
             INVALID_PARAMS, "params.clientInfo must have a name and a version", {"field": "clientInfo"}
         )
     server = session.server
+    if not server.versions:
+        raise McpError(
+            INVALID_PARAMS,
+            f"this server speaks only {', '.join(server.supported_versions)}, which have no initialize: "
+            "send each request with its _meta envelope",
+            {"supported": list(server.supported_versions), "requested": requested},
+        )
     version = requested if requested in server.versions else server.versions[-1]
     revision = revisions.REVISIONS[version]
     session.client_info = info
@@ -1293,30 +1750,31 @@ def _initialize_now(session: ServerSession, params: Any) -> dict[str, Any]:
     return result
 
 
-async def _initialize(session: ServerSession, ctx: RequestContext) -> Any:
+async def _initialize(session: _Scope, ctx: RequestContext) -> Any:
+    assert isinstance(session, ServerSession)  # the modern era has no initialize
     answer = session._init_answer.pop(ctx.id)  # worked out at admission
     if isinstance(answer, McpError):
         raise answer
     return answer
 
 
-async def _ping(session: ServerSession, ctx: RequestContext) -> Any:
+async def _ping(session: _Scope, ctx: RequestContext) -> Any:
     _params(ctx)  # MCP params are an object when present, here too: [1, 2] is -32602
     return {}
 
 
-def _revision(session: ServerSession) -> Revision:
+def _revision(session: _Scope) -> Revision:
     revision = session.revision
     assert revision is not None  # the lifecycle admits no other request before initialize
     return revision
 
 
-async def _list_tools(session: ServerSession, ctx: RequestContext) -> Any:
+async def _list_tools(session: _Scope, ctx: RequestContext) -> Any:
     items = (x.definition for x in session.server._tools.values())
     return session.server._page("tools", items, _params(ctx), _revision(session), "Tool")
 
 
-async def _call_tool(session: ServerSession, ctx: RequestContext) -> Any:
+async def _call_tool(session: _Scope, ctx: RequestContext) -> Any:
     params = ctx.params
     if not isinstance(params, dict):
         raise McpError(INVALID_PARAMS, "params must be an object")
@@ -1350,6 +1808,8 @@ async def _call_tool(session: ServerSession, ctx: RequestContext) -> Any:
         if sig.is_async or inspect.isawaitable(value):
             value = await value
         return _tool_result(revision, tool, value)
+    except MissingClientCapability:
+        raise  # modern requests only: there -32021 is the answer, not a tool error
     except Exception as exc:
         if session.server.debug:
             _log.exception("tool %s failed", name)
@@ -1421,29 +1881,29 @@ def _json_text(value: Any) -> str:
     return orjson.dumps(value, default=pydantic_core.to_jsonable_python).decode()
 
 
-async def _list_resources(session: ServerSession, ctx: RequestContext) -> Any:
+async def _list_resources(session: _Scope, ctx: RequestContext) -> Any:
     items = (x.definition for x in session.server._resources.values())
     return session.server._page("resources", items, _params(ctx), _revision(session), "Resource")
 
 
-async def _list_templates(session: ServerSession, ctx: RequestContext) -> Any:
+async def _list_templates(session: _Scope, ctx: RequestContext) -> Any:
     items = (x.definition for x in session.server._templates.values())
     return session.server._page(
         "resourceTemplates", items, _params(ctx), _revision(session), "ResourceTemplate"
     )
 
 
-async def _read_resource(session: ServerSession, ctx: RequestContext) -> Any:
+async def _read_resource(session: _Scope, ctx: RequestContext) -> Any:
     return await _read(session, ctx, _string(_params(ctx), "uri"))
 
 
-async def _read(session: ServerSession, ctx: RequestContext, uri: str) -> dict[str, Any]:
+async def _read(session: _Scope, ctx: RequestContext, uri: str) -> dict[str, Any]:
     server = session.server
     revision = _revision(session)
     resource = server._resources.get(uri)
     kwargs: dict[str, Any]
     if resource is not None:
-        sig, definition, kwargs = resource.sig, resource.definition, {}
+        sig, definition, kwargs, cache = resource.sig, resource.definition, {}, resource.cache
     else:
         # The first template whose pattern matches and whose parameters accept the values.
         rejection: McpError | None = None
@@ -1451,7 +1911,7 @@ async def _read(session: ServerSession, ctx: RequestContext, uri: str) -> dict[s
             values = template.template.match(uri)
             if values is None:
                 continue
-            sig, definition = template.sig, template.definition
+            sig, definition, cache = template.sig, template.definition, template.cache
             try:
                 kwargs = sig.validate({k: v for k, v in values.items() if k in sig.params})
             except pydantic.ValidationError as exc:
@@ -1480,10 +1940,16 @@ async def _read(session: ServerSession, ctx: RequestContext, uri: str) -> dict[s
         ) from exc
     except Exception as exc:
         raise _failed(session, f"resource {sig.name!r}", exc) from exc
-    return {"contents": [_shapes.fit(revision, _contents_kind(c), c) for c in contents]}
+    result: dict[str, Any] = {"contents": [_shapes.fit(revision, _contents_kind(c), c) for c in contents]}
+    if session.modern:
+        ttl, scope = cache
+        if ttl is not None:
+            result["ttlMs"] = ttl
+        result["cacheScope"] = scope or "private"
+    return result
 
 
-def _failed(session: ServerSession, what: str, exc: Exception) -> McpError:
+def _failed(session: _Scope, what: str, exc: Exception) -> McpError:
     """-32603 naming the user function that failed, and its message (traceback in the log)."""
     _log.error("%s failed", what, exc_info=exc)
     return McpError(INTERNAL_ERROR, f"{what} failed: {type(exc).__name__}: {exc}")
@@ -1512,22 +1978,24 @@ def _contents(uri: str, value: Any, mime_type: str | None) -> list[dict[str, Any
     return out
 
 
-async def _subscribe(session: ServerSession, ctx: RequestContext) -> Any:
+async def _subscribe(session: _Scope, ctx: RequestContext) -> Any:
+    assert isinstance(session, ServerSession)  # the modern era subscribes with a listen stream
     session.subscriptions.add(_string(_params(ctx), "uri"))
     return {}
 
 
-async def _unsubscribe(session: ServerSession, ctx: RequestContext) -> Any:
+async def _unsubscribe(session: _Scope, ctx: RequestContext) -> Any:
+    assert isinstance(session, ServerSession)
     session.subscriptions.discard(_string(_params(ctx), "uri"))
     return {}
 
 
-async def _list_prompts(session: ServerSession, ctx: RequestContext) -> Any:
+async def _list_prompts(session: _Scope, ctx: RequestContext) -> Any:
     items = (x.definition for x in session.server._prompts.values())
     return session.server._page("prompts", items, _params(ctx), _revision(session), "Prompt")
 
 
-async def _get_prompt(session: ServerSession, ctx: RequestContext) -> Any:
+async def _get_prompt(session: _Scope, ctx: RequestContext) -> Any:
     params = _params(ctx)
     name = _string(params, "name")
     prompt = session.server._prompts.get(name)
@@ -1591,7 +2059,7 @@ def _prompt_result(value: Any) -> dict[str, Any]:
     return {"messages": messages}
 
 
-async def _complete(session: ServerSession, ctx: RequestContext) -> Any:
+async def _complete(session: _Scope, ctx: RequestContext) -> Any:
     params = _params(ctx)
     ref, argument = params.get("ref"), params.get("argument")
     if not isinstance(ref, dict) or ref.get("type") not in ("ref/prompt", "ref/resource"):
@@ -1648,17 +2116,18 @@ def _completion(out: Any) -> dict[str, Any]:
     return completion
 
 
-async def _set_level(session: ServerSession, ctx: RequestContext) -> Any:
+async def _set_level(session: _Scope, ctx: RequestContext) -> Any:
     level = _params(ctx).get("level")
     if level not in _LEVEL_RANK:
         raise McpError(
             INVALID_PARAMS, f"params.level must be one of {', '.join(LOGGING_LEVELS)}", {"level": level}
         )
+    assert isinstance(session, ServerSession)  # the modern era sets the level per request
     session.log_level = level
     return {}
 
 
-_HANDLERS: Final[dict[str, Callable[[ServerSession, RequestContext], Awaitable[Any]]]] = {
+_HANDLERS: Final[dict[str, _Handler]] = {
     "initialize": _initialize,
     "ping": _ping,
     "tools/list": _list_tools,
@@ -1672,4 +2141,10 @@ _HANDLERS: Final[dict[str, Callable[[ServerSession, RequestContext], Awaitable[A
     "prompts/get": _get_prompt,
     "completion/complete": _complete,
     "logging/setLevel": _set_level,
+}
+
+# Methods of the modern era only; the others above serve both eras.
+_MODERN_HANDLERS: Final[dict[str, _Handler]] = {
+    "server/discover": _discover,
+    "subscriptions/listen": _listen,
 }

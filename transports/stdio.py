@@ -319,6 +319,8 @@ class StdioClientTransport:
         self.close_timeout = close_timeout
         self.terminate_timeout = terminate_timeout
         self.allow_batch = False
+        # What identifies this server for the client's memory of its era (modern or legacy).
+        self.era_key = "stdio:" + " ".join([command, *self.args]) + (f" @{cwd}" if cwd else "")
         self._framer = LineFramer(max_line_size)
         self._process: anyio.abc.Process | None = None
         self._group: anyio.abc.TaskGroup | None = None

@@ -42,9 +42,27 @@ from typing import TYPE_CHECKING, Any, Final
 import anyio
 import orjson
 
-from mcpcore import __version__, revisions
-from mcpcore.errors import INVALID_REQUEST
-from mcpcore.wire import DecodeError, ErrorResponse, Message, Request, RequestId, decode, encode
+from mcpcore import __version__, modern, revisions
+from mcpcore.errors import (
+    HEADER_MISMATCH,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    MISSING_REQUIRED_CLIENT_CAPABILITY,
+    PARSE_ERROR,
+    UNSUPPORTED_PROTOCOL_VERSION,
+    McpError,
+)
+from mcpcore.wire import (
+    DecodeError,
+    ErrorResponse,
+    Message,
+    Notification,
+    Request,
+    RequestId,
+    decode,
+    encode,
+)
 
 from ._events import EventStore, MemoryEventStore, format_event_id, parse_event_id
 from ._ops import Metrics, RateLimiter, access_logger, parse_bearer, request_id, www_authenticate
@@ -136,6 +154,7 @@ class _Refused(Exception):
         code: int | None = INVALID_REQUEST,
         rid: RequestId | None = None,
         headers: Sequence[tuple[bytes, bytes]] = (),
+        data: Any = None,
     ) -> None:
         super().__init__(reason)
         self.status = status
@@ -143,6 +162,7 @@ class _Refused(Exception):
         self.code = code
         self.rid = rid
         self.headers = list(headers)
+        self.data = data
 
 
 class StreamableHttpApp:
@@ -282,10 +302,21 @@ class StreamableHttpApp:
             try:
                 yield
             finally:
+                await self._end_listens()
                 self._tg = None
                 for entry in [*self.sessions.values(), *self._shared.values()]:
                     await entry.transport.aclose()
                 tg.cancel_scope.cancel()
+
+    async def _end_listens(self, grace: float = 1.0) -> None:
+        """End open subscriptions/listen streams with their final result, and let it go out."""
+        if not self.server.listeners:
+            return
+        self.server.end_subscriptions()
+        with anyio.move_on_after(grace):
+            # Polled: the streams count has no event of its own, and this runs once, bounded.
+            while self._streams:  # noqa: ASYNC110
+                await anyio.sleep(0.01)
 
     async def _expire_idle(self) -> None:
         period = min(60.0, self.session_idle_timeout / 4)
@@ -430,7 +461,9 @@ class StreamableHttpApp:
                 refusal.headers,
             )
             return
-        body = ErrorResponse(refusal.rid, refusal.code, refusal.reason, omit_id=refusal.rid is None)
+        body = ErrorResponse(
+            refusal.rid, refusal.code, refusal.reason, refusal.data, omit_id=refusal.rid is None
+        )
         await self._respond(ex, send, refusal.status, encode(body), _JSON, refusal.headers)
 
     async def _health(self, ex: _Exchange, send: Send) -> None:
@@ -455,6 +488,9 @@ class StreamableHttpApp:
         method = ex.scope["method"]
         if method == "POST":
             await self._post(ex, principal, receive, send)
+        elif method in ("GET", "DELETE") and self._speaks_modern(ex.headers.get(_VERSION_HEADER)):
+            # 2026-07-28 has no GET stream and no session to delete: POST is all there is.
+            raise _Refused(405, f"Method Not Allowed: {method}", code=None, headers=[(b"allow", b"POST")])
         elif method == "GET" and not self.stateless:
             await self._get(ex, principal, receive, send)
         elif method == "DELETE" and not self.stateless:
@@ -596,10 +632,14 @@ class StreamableHttpApp:
             raise _Refused(415, f"Unsupported Media Type {content_type!r}: the body must be application/json")
         accepts_json, accepts_sse = _accepts(ex.headers.get("accept"))
         body = await self._read_body(receive)
+        header = ex.headers.get(_VERSION_HEADER)
         try:
             item = decode(body, allow_batch=True)
         except DecodeError as exc:
             raise _Refused(400, exc.message, code=exc.code, rid=exc.id) from None
+        if self.server.modern_versions and self._is_modern_post(header, item):
+            await self._modern_post(ex, principal, item, header, accepts_json, accepts_sse, receive, send)
+            return
         messages: list[Any] = item if isinstance(item, list) else [item]
         requests = [m for m in messages if isinstance(m, Request)]
         ex.mcp_method = requests[0].method if requests else "notification"
@@ -658,6 +698,137 @@ class StreamableHttpApp:
             entry.last_seen = time.monotonic()  # idle counts from the end of the last exchange
             if initialize and (entry.session is None or entry.session.revision is None):
                 await self._end(entry)  # the handshake failed: no session to keep
+
+    # -- the modern era (2026-07-28): one request per POST, no session ------------------------
+
+    def _speaks_modern(self, header: str | None) -> bool:
+        revision = revisions.REVISIONS.get(header) if header is not None else None
+        return revision is not None and revision.era == "modern" and bool(self.server.modern_versions)
+
+    def _is_modern_post(self, header: str | None, item: Message | list[Any]) -> bool:
+        """Whether a POST is of the modern era: its version header says so, or, with no header
+        (or one naming a version we do not know), its body carries the modern envelope."""
+        revision = revisions.REVISIONS.get(header) if header is not None else None
+        if revision is not None:
+            return revision.era == "modern"
+        return isinstance(item, Request) and modern.is_modern(item.params)
+
+    async def _modern_post(
+        self,
+        ex: _Exchange,
+        principal: Any,
+        item: Message | list[Any],
+        header: str | None,
+        accepts_json: bool,
+        accepts_sse: bool,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        """Serve one POST of the modern era: checks in the spec's order, then the shared session.
+
+        Every request of the era is self-contained, so all of them share one dispatcher (one
+        session object that never initializes), under ids of its own, as in stateless mode.
+        """
+        if isinstance(item, Notification):
+            # The core protocol defines no notification from client to server over HTTP in this
+            # revision (cancelling is closing the stream): acknowledged, and nothing to apply.
+            ex.mcp_method = item.method
+            await self._respond(ex, send, 202, b"", None)
+            return
+        if not isinstance(item, Request):
+            what = "a batch" if isinstance(item, list) else "a response"
+            raise _Refused(400, f"Bad Request: a POST carries one request or notification, not {what}")
+        request = item
+        rid = request.id
+        ex.mcp_method = request.method
+        if not modern.is_modern(request.params):
+            raise _Refused(
+                400,
+                f"params._meta[{modern.PROTOCOL_VERSION!r}] is required in this protocol revision",
+                code=INVALID_PARAMS,
+                rid=rid,
+            )
+        self._check_routing_headers(ex, request, header)
+        try:
+            envelope = modern.read_envelope(request.params, self.server.supported_versions)
+        except McpError as exc:
+            raise _Refused(400, exc.message, code=exc.code, rid=rid, data=exc.data) from None
+        if request.method not in envelope.revision.client_requests:
+            raise _Refused(
+                404, "Method not found", code=METHOD_NOT_FOUND, rid=rid, data={"method": request.method}
+            )
+        listen = request.method == "subscriptions/listen"
+        use_json = (self.json_response or not accepts_sse) and not listen
+        if not (accepts_json if use_json else accepts_sse):
+            wanted = "text/event-stream" if listen else "application/json and text/event-stream"
+            raise _Refused(406, f"Not Acceptable: Accept must allow {wanted}")
+        self._check_rate(_client_key(ex))
+        if self._tg is None:
+            raise _Refused(
+                503,
+                "Service Unavailable: the MCP app is not running "
+                "(run its ASGI lifespan, or enter app.running())",
+                code=None,
+            )
+        transport = await self._shared_session(None)
+        alias = next(self._shared_ids)
+        aliases: dict[RequestId, RequestId] = {alias: rid}
+        transport.principals[alias] = principal
+        transport.client_ids[alias] = rid
+        try:
+            stream = transport.open_stream(aliases, json=use_json, resumable=False, aliases=aliases)
+            await transport.feed(Request(alias, request.method, request.params))
+            if use_json:
+                await self._answer_json(ex, stream, transport, receive, send, status_by_code=True)
+            elif listen or not await self._answered_quickly(ex, stream, transport, send, status_by_code=True):
+                await self._answer_sse(ex, stream, transport, receive, send, priming=False)
+        finally:
+            transport.principals.pop(alias, None)
+            transport.client_ids.pop(alias, None)
+
+    def _check_routing_headers(self, ex: _Exchange, request: Request, header: str | None) -> None:
+        """MCP-Protocol-Version, Mcp-Method, Mcp-Name and Mcp-Param-* must agree with the body
+        (400 and -32020 otherwise), as any server that reads the body must check."""
+        params: dict[str, Any] = request.params  # type: ignore[assignment]  # is_modern checked it
+        rid = request.id
+        version = params["_meta"][modern.PROTOCOL_VERSION]
+
+        def mismatch(reason: str) -> _Refused:
+            return _Refused(400, f"Header mismatch: {reason}", code=HEADER_MISMATCH, rid=rid)
+
+        if header is None:
+            raise mismatch("the MCP-Protocol-Version header is required")
+        if header != version:
+            raise mismatch(f"MCP-Protocol-Version {header!r} differs from the body's {version!r}")
+        method = ex.headers.get("mcp-method")
+        if method is None:
+            raise mismatch("the Mcp-Method header is required")
+        if method != request.method:
+            raise mismatch(f"Mcp-Method {method!r} differs from the body's method {request.method!r}")
+        field = _NAMED.get(request.method)
+        if field is not None:
+            name = ex.headers.get("mcp-name")
+            if name is None:
+                raise mismatch(f"the Mcp-Name header is required on {request.method}")
+            try:
+                decoded = modern.decode_header_value(name)
+            except ValueError as exc:
+                raise mismatch(str(exc)) from None
+            if decoded != params.get(field):
+                raise mismatch(f"Mcp-Name differs from the body's params.{field}")
+        if request.method == "tools/call":
+            tool = self.server._tools.get(params.get("name"))  # type: ignore[arg-type]
+            if tool is not None and tool.headers:
+                arguments = params.get("arguments")
+                for param in tool.headers:
+                    got = ex.headers.get(param.header)
+                    if not modern.header_matches(param, got, param.value_in(arguments)):
+                        raise mismatch(
+                            f"Mcp-Param-{param.name} does not match argument {'.'.join(param.path)!r}"
+                            if got is not None
+                            else f"the Mcp-Param-{param.name} header is required for argument "
+                            f"{'.'.join(param.path)!r}"
+                        )
 
     def _check_batch(self, item: Message | list[Any], version: str | None) -> None:
         if isinstance(item, list) and (version is None or not revisions.REVISIONS[version].receives_batches):
@@ -770,34 +941,43 @@ class StreamableHttpApp:
         elif not await self._answered_quickly(ex, stream, transport, send):
             await self._answer_sse(ex, stream, transport, receive, send, priming=False)
 
-    async def _shared_session(self, version: str) -> HttpSession:
-        entry = self._shared.get(version)
+    async def _shared_session(self, version: str | None) -> HttpSession:
+        """The session shared by stateless requests of ``version``, or (None) by modern ones."""
+        key = version or "modern"
+        entry = self._shared.get(key)
         if entry is None or entry.transport.is_closed:
             assert self._tg is not None
-            entry = _Entry(f"stateless {version}", HttpSession(None, standalone=False), None)
-            self._shared[version] = entry
+            entry = _Entry(f"stateless {key}", HttpSession(None, standalone=False), None)
+            self._shared[key] = entry
             await self._tg.start(self._run_shared, entry, version)
         elif entry.session is None:
             await entry.ready.wait()  # another POST is starting it
         return entry.transport
 
-    async def _run_shared(self, entry: _Entry, version: str, *, task_status: TaskStatus[None]) -> None:
+    async def _run_shared(self, entry: _Entry, version: str | None, *, task_status: TaskStatus[None]) -> None:
         try:
             async with self.server.session(entry.transport) as session:
                 session.without_notifications = True
-                session.assume(version)
+                if version is not None:
+                    session.assume(version)  # modern requests need none: they carry their own
                 entry.session = session
                 entry.ready.set()
                 task_status.started()
                 await session.dispatcher.wait_closed()
         finally:
             entry.ready.set()
-            if self._shared.get(version) is entry:
-                del self._shared[version]
+            if self._shared.get(version or "modern") is entry:
+                del self._shared[version or "modern"]
             await entry.transport.aclose()
 
     async def _answered_quickly(
-        self, ex: _Exchange, stream: SseStream, transport: HttpSession, send: Send
+        self,
+        ex: _Exchange,
+        stream: SseStream,
+        transport: HttpSession,
+        send: Send,
+        *,
+        status_by_code: bool = False,
     ) -> bool:
         """Answer with one JSON body if the answers come within ``sse_after`` and alone."""
         if self.sse_after <= 0:
@@ -810,12 +990,20 @@ class StreamableHttpApp:
         answers = [data for _, data in stream.outbox]
         stream.outbox.clear()
         body = answers[0] if len(answers) == 1 else b"[" + b",".join(answers) + b"]"
+        status = _status_of(body) if status_by_code else 200
         with contextlib.suppress(OSError):  # the client left: the answer has nowhere to go
-            await self._respond(ex, send, 200, body, _JSON)
+            await self._respond(ex, send, status, body, _JSON)
         return True
 
     async def _answer_json(
-        self, ex: _Exchange, stream: SseStream, transport: HttpSession, receive: Receive, send: Send
+        self,
+        ex: _Exchange,
+        stream: SseStream,
+        transport: HttpSession,
+        receive: Receive,
+        send: Send,
+        *,
+        status_by_code: bool = False,
     ) -> None:
         if not stream.finished:
             # A quick answer is awaited bare; only a slow one is worth a task that watches for
@@ -829,7 +1017,7 @@ class StreamableHttpApp:
         if not replies:  # the session ended first: there is no answer to give
             raise _Refused(404, "Session not found: it ended before the request was answered")
         body = replies[0] if len(replies) == 1 else b"[" + b",".join(replies) + b"]"
-        await self._respond(ex, send, 200, body, _JSON)
+        await self._respond(ex, send, _status_of(body) if status_by_code else 200, body, _JSON)
 
     async def _answer_sse(
         self,
@@ -941,6 +1129,31 @@ class StreamableHttpApp:
         self._version(ex, entry)
         await self._end(entry)
         await self._respond(ex, send, 200, b"", None)
+
+
+# The HTTP status of a modern JSON answer that is an error, by its code (200 for the rest).
+_ERROR_STATUS: Final = {
+    PARSE_ERROR: 400,
+    INVALID_REQUEST: 400,
+    INVALID_PARAMS: 400,
+    HEADER_MISMATCH: 400,
+    MISSING_REQUIRED_CLIENT_CAPABILITY: 400,
+    UNSUPPORTED_PROTOCOL_VERSION: 400,
+    METHOD_NOT_FOUND: 404,
+}
+# The body field that Mcp-Name mirrors, per method.
+_NAMED: Final = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
+
+
+def _status_of(body: bytes) -> int:
+    if b'"error"' not in body:
+        return 200
+    try:
+        error = orjson.loads(body).get("error")
+    except (orjson.JSONDecodeError, AttributeError):
+        return 200
+    code = error.get("code") if isinstance(error, dict) else None
+    return _ERROR_STATUS.get(code, 200) if isinstance(code, int) else 200
 
 
 _SSE_HEADERS: Final = (

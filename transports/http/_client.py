@@ -44,6 +44,7 @@ import anyio
 from mcpcore.dispatcher import Incoming, Receiver
 from mcpcore.errors import CONNECTION_CLOSED, ConnectionClosed, McpError
 from mcpcore.framing import SSEDecoder, SSEEvent
+from mcpcore.modern import PROTOCOL_VERSION, HeaderParameter, encode_header_value, is_modern
 from mcpcore.wire import (
     DecodeError,
     ErrorResponse,
@@ -70,6 +71,9 @@ HeadersHook = Callable[[], "Mapping[str, str] | Awaitable[Mapping[str, str]]"]
 """Extra headers for each HTTP request (authorization, tracing), computed per request."""
 
 _ACCEPT_BOTH: Final = "application/json, text/event-stream"
+_MAX_REMEMBERED: Final = 4096  # modern request ids kept, to know how each is cancelled
+# The body field that Mcp-Name mirrors, per method.
+_NAMED: Final = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
 
 
 class SessionExpired(McpError):
@@ -103,6 +107,8 @@ class StreamableHttpTransport:
     """
 
     allow_batch = False
+    # In 2026-07-28 a request is cancelled by closing its stream: no notifications/cancelled.
+    cancels_by_closing = True
 
     def __init__(
         self,
@@ -143,6 +149,12 @@ class StreamableHttpTransport:
         )
         self.session_id: str | None = None
         self.protocol_version: str | None = None
+        # The client's era memory is per origin, as the spec says to keep it.
+        self.era_key = f"http:{parsed.scheme}://{parsed.netloc}"
+        # Tool arguments to mirror into Mcp-Param-* headers (modern), by tool: the client keeps it.
+        self.tool_headers: dict[str, tuple[HeaderParameter, ...]] = {}
+        # Requests that carried the modern envelope (an ordered set, the newest kept).
+        self._modern_ids: dict[RequestId, None] = {}
         self._init: Request | None = None  # the initialize request, kept to renew the session
         self._init_ids: set[RequestId] = set()
         self._initialized: Notification | None = None
@@ -218,6 +230,10 @@ class StreamableHttpTransport:
             await self._legacy.send(message)
             return
         if isinstance(message, Request):
+            if is_modern(message.params):
+                self._modern_ids[message.id] = None
+                if len(self._modern_ids) > _MAX_REMEMBERED:
+                    del self._modern_ids[next(iter(self._modern_ids))]
             if message.method == "initialize":
                 self._init = message
                 self._init_ids.add(message.id)
@@ -225,11 +241,17 @@ class StreamableHttpTransport:
             return
         if isinstance(message, Notification) and message.method == "notifications/initialized":
             self._initialized = message
-        await self._post_quietly(message)
+        cancelled = None
         if isinstance(message, Notification) and message.method == "notifications/cancelled":
-            # The caller gave up on that request: stop reading its answer, and free the connection.
             params = message.params if isinstance(message.params, dict) else {}
-            exchange = self._exchanges.get(params.get("requestId"))  # type: ignore[arg-type]
+            cancelled = params.get("requestId")
+        if cancelled is None or cancelled not in self._modern_ids:
+            # A modern request is cancelled by closing its stream alone (below): the server
+            # takes that for the cancellation, and expects no notification over HTTP.
+            await self._post_quietly(message)
+        if cancelled is not None:
+            # The caller gave up on that request: stop reading its answer, and free the connection.
+            exchange = self._exchanges.get(cancelled)
             if exchange is not None:
                 exchange.cancel()
         if message is self._initialized:
@@ -322,9 +344,34 @@ class StreamableHttpTransport:
         base: float = min(self.max_backoff, self.backoff * 2**attempt)
         return base * (0.5 + random.random() / 2)
 
+    def _modern_headers(self, request: Request) -> dict[str, str]:
+        """The headers a modern request must carry, mirrored from its body."""
+        params: dict[str, Any] = request.params  # type: ignore[assignment]  # is_modern checked it
+        headers = {
+            "mcp-protocol-version": str(params["_meta"][PROTOCOL_VERSION]),
+            "mcp-method": request.method,
+        }
+        field = _NAMED.get(request.method)
+        value = params.get(field) if field is not None else None
+        if isinstance(value, str):
+            headers["mcp-name"] = encode_header_value(value)
+        if request.method == "tools/call" and isinstance(value, str):
+            arguments = params.get("arguments")
+            for param in self.tool_headers.get(value, ()):
+                found = param.value_in(arguments)
+                if isinstance(found, (str, int, bool)) and not (
+                    param.type == "integer" and (found is True or found is False)
+                ):
+                    headers["mcp-param-" + param.name] = encode_header_value(found)
+        return headers
+
     async def _post(self, message: Message | list[Message]) -> HttpResponse:
         body = encode(message)
-        response = await self._request("POST", body, await self._headers(_ACCEPT_BOTH, post=True))
+        headers = await self._headers(_ACCEPT_BOTH, post=True)
+        if isinstance(message, Request) and message.id in self._modern_ids:
+            headers.pop("mcp-session-id", None)
+            headers.update(self._modern_headers(message))
+        response = await self._request("POST", body, headers)
         if response.status == 404 and self.session_id is not None and not _is_init(message):
             await response.aclose()
             await self._renew()

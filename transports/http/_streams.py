@@ -174,6 +174,9 @@ class HttpSession:
         self.store = store if id is not None else None
         self.max_outbox = max_outbox
         self.principal: Any = None
+        # Per request, for a session shared by requests of several clients (the modern era).
+        self.principals: dict[RequestId, Any] = {}
+        self.client_ids: dict[RequestId, RequestId] = {}  # our id of a request -> the client's
         self.routes: dict[RequestId, SseStream] = {}
         self.streams: dict[str, SseStream] = {}
         self.get_stream = SseStream(GET_STREAM, resumable=self.store is not None)
@@ -183,6 +186,14 @@ class HttpSession:
         self._attached = anyio.Event()
         self._closed = anyio.Event()
         self.is_closed = False
+
+    def principal_of(self, request_id: RequestId) -> Any:
+        """Who sent request ``request_id``: its own principal when known, else the session's."""
+        return self.principals.get(request_id, self.principal)
+
+    def client_id_of(self, request_id: RequestId) -> RequestId:
+        """The id the client gave request ``request_id`` (they differ in a shared session)."""
+        return self.client_ids.get(request_id, request_id)
 
     # -- the dispatcher's side ------------------------------------------------------------------
 
