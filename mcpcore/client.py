@@ -485,7 +485,6 @@ class Client:
             hit = self._cached.get(cache_key)
             if hit is not None and hit[0] > time.monotonic():
                 return hit[1]
-        options.setdefault("announce_cancel", not getattr(dispatcher.transport, "cancels_by_closing", False))
         base = self._stamp(params)
         current = base
         for round_ in range(self.max_input_rounds + 1):
@@ -582,7 +581,6 @@ class Client:
         sub = Subscription(rid, max_queued)
         self._subscriptions[rid] = sub
         params = self._stamp({"notifications": wanted})
-        cancel_by_close = getattr(dispatcher.transport, "cancels_by_closing", False)
 
         async def run() -> None:
             try:
@@ -591,8 +589,7 @@ class Client:
                     params,
                     timeout=None,
                     request_id=rid,
-                    announce_cancel=not cancel_by_close,
-                )
+                )  # cancelled with notifications/cancelled, which HTTP turns into closing the stream
             except McpError as exc:
                 sub.error = exc
             finally:
@@ -611,6 +608,8 @@ class Client:
                     group.cancel_scope.cancel()
         finally:
             self._subscriptions.pop(rid, None)
+            sub.close()
+            sub._receive.close()
 
     def _route_subscription(self, note: Notification) -> None:
         params = note.params

@@ -107,8 +107,6 @@ class StreamableHttpTransport:
     """
 
     allow_batch = False
-    # In 2026-07-28 a request is cancelled by closing its stream: no notifications/cancelled.
-    cancels_by_closing = True
 
     def __init__(
         self,
