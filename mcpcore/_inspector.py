@@ -105,7 +105,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         choices=LEVELS,
         metavar="LEVEL",
         help="ask the server to send log messages of this level and above "
-        f"({', '.join(LEVELS)}); by default the server's own setting applies",
+        f"({', '.join(LEVELS)}); by default the server's own setting applies "
+        "(2026-07-28 servers have none: then every level is asked for)",
     )
     output.add_argument(
         "-v", "--verbose", action="store_true", help="show the server's stderr as it comes (on stderr)"
@@ -399,6 +400,10 @@ async def _inspect(plan: _Plan, action: Action, args: argparse.Namespace, out: T
             try:
                 if plan.log_level is not None:
                     await _set_level(client, plan.log_level, feedback, doing)
+                elif client.modern:
+                    # A modern server sends logs only to a request that asks; asking for all of
+                    # them matches what a legacy server sends by default.
+                    client.log_level = "debug"
                 status = await action(client, plan, args, out, feedback, doing)
             except (McpError, InspectorError) as exc:
                 failure = exc

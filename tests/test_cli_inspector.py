@@ -427,7 +427,11 @@ def test_call_prints_the_text_content(server_command: str) -> None:
 def test_call_as_json_prints_the_raw_result(server_command: str) -> None:
     result = inspect(server_command, "call", "add", "--args", '{"a": 1, "b": 1}', "--json")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"content": [{"type": "text", "text": "2"}]}
+    raw = json.loads(result.stdout)
+    # The server speaks 2026-07-28, whose results also say their type and who answered.
+    assert raw.pop("resultType") == "complete"
+    assert raw.pop("_meta")["io.modelcontextprotocol/serverInfo"]["name"] == "cli-test"
+    assert raw == {"content": [{"type": "text", "text": "2"}]}
 
 
 def test_call_summarizes_images_and_pretty_prints_structured_content(server_command: str) -> None:
@@ -531,7 +535,8 @@ def test_read_prints_the_text(server_command: str) -> None:
 def test_reading_an_unknown_resource_fails(server_command: str) -> None:
     result = inspect(server_command, "read", "memo://nowhere")
     assert result.returncode == 1 and result.stdout == ""
-    assert "resources/read memo://nowhere failed: " in result.stderr and "-32002" in result.stderr
+    # 2026-07-28 retired -32002: an unknown resource is invalid params there.
+    assert "resources/read memo://nowhere failed: " in result.stderr and "-32602" in result.stderr
 
 
 def test_prompt_prints_the_messages(server_command: str) -> None:

@@ -23,7 +23,7 @@ import h11
 import orjson
 import pytest
 
-from mcpcore.client import Client
+from tests.legacy import LegacyClient as Client
 from transports.http import StreamableHttpTransport
 
 pytestmark = pytest.mark.anyio

@@ -12,12 +12,12 @@ from typing import Any
 import anyio
 import pytest
 
-from mcpcore.client import Client
 from mcpcore.content import text_of
 from mcpcore.errors import McpError
 from mcpcore.revisions import HANDSHAKE_VERSIONS
 from mcpcore.server import Context, Server
 from tests.http_util import Answer, eventually, http_app, raw_client
+from tests.legacy import LegacyClient as Client
 from transports.http import StreamableHttpTransport
 
 pytestmark = pytest.mark.anyio

@@ -14,9 +14,9 @@ import anyio
 import orjson
 import pytest
 
-from mcpcore.client import Client
 from mcpcore.server import Context, Server
 from tests.http_util import ACCEPT_BOTH, eventually, http_app, raw_client
+from tests.legacy import LegacyClient as Client
 from transports.http import StreamableHttpTransport
 from transports.http._app import Receive, Scope, Send, StreamableHttpApp
 from transports.http._legacy import LegacyConnection

@@ -185,9 +185,13 @@ _OURS_READY = re.compile(r"mcpcore: serving MCP over Streamable HTTP at (http://
 
 
 @contextmanager
-def our_server(log: Path, *, stateless: bool) -> Iterator[Peer]:
-    """``mcpcore serve`` of the demo server over HTTP on a free port, as a host starts it."""
-    argv = [sys.executable, "-m", "mcpcore", "serve", "examples/everything_server.py:server"]
+def our_server(log: Path, *, stateless: bool, legacy_only: bool = False) -> Iterator[Peer]:
+    """``mcpcore serve`` of the demo server over HTTP on a free port, as a host starts it
+    (``legacy_only``: with its 2026-07-28 support off, see ``tests/interop/legacy_demo.py``)."""
+    if legacy_only:
+        argv = [sys.executable, "-m", "tests.interop.legacy_demo"]
+    else:
+        argv = [sys.executable, "-m", "mcpcore", "serve", "examples/everything_server.py:server"]
     argv += ["--transport", "http", "--host", "127.0.0.1", "--port", "0"]
     if stateless:
         argv += ["--stateless", "--json-response"]
@@ -255,7 +259,10 @@ def run_client(argv: list[str], what: str) -> dict[str, Any]:
 
 
 def sdk_run(peer: str, tmp: Path, mode: str, requested: str) -> Run:
-    with our_server(tmp / "server.log", stateless=mode == "stateless") as server:
+    # In auto mode the SDK probes for 2026-07-28 first: against a legacy-only instance of the
+    # demo server it must fall back to initialize (the modern era is tested on its own).
+    legacy_only = requested == "auto"
+    with our_server(tmp / "server.log", stateless=mode == "stateless", legacy_only=legacy_only) as server:
         argv = [peer, "-I", str(SDK_DRIVER), requested, server.url, "--mode", mode, "--timeout", "90"]
         report = run_client(argv, "the SDK's HTTP client driver")
         output = server.output()

@@ -70,12 +70,16 @@ def peer_python() -> str:
     return str(official.peer_python())
 
 
-def our_server_command(*, page_size: int | None = None) -> list[str]:
+def our_server_command(*, page_size: int | None = None, legacy_only: bool = False) -> list[str]:
     """The command that serves our demo server on stdio: ``mcpcore serve``, as a host runs it.
 
     With ``page_size`` the server is started by a snippet that shrinks its pages first (the
-    demo keeps the default of 100, which leaves no second page to follow).
+    demo keeps the default of 100, which leaves no second page to follow). ``legacy_only``
+    switches its 2026-07-28 support off (``tests/interop/legacy_demo.py``), so that a probing
+    client has to fall back to ``initialize``.
     """
+    if legacy_only:
+        return [sys.executable, "-m", "tests.interop.legacy_demo"]
     if page_size is None:
         return [sys.executable, "-m", "mcpcore", "serve", "examples/everything_server.py:server"]
     code = (
@@ -118,7 +122,10 @@ class Run:
 def run(request: pytest.FixtureRequest, peer_python: str) -> Run:
     requested: str = request.param
     negotiated = HANDSHAKE_REVISIONS[-1] if requested == "auto" else requested
-    return Run(requested, negotiated, run_driver(peer_python, requested, our_server_command()))
+    # In auto mode the SDK probes for 2026-07-28 first: against a legacy-only instance of the
+    # demo server it must fall back to initialize (the modern era is tested on its own).
+    command = our_server_command(legacy_only=requested == "auto")
+    return Run(requested, negotiated, run_driver(peer_python, requested, command))
 
 
 def text_block(text: str) -> dict[str, Any]:

@@ -18,12 +18,12 @@ import pytest
 
 from mcpcore import content
 from mcpcore import server as server_module
-from mcpcore.client import Client
 from mcpcore.content import text_of
 from mcpcore.errors import INVALID_PARAMS, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND, McpError
 from mcpcore.revisions import HANDSHAKE_VERSIONS
 from mcpcore.server import CapabilityError, Completion, Context, Server, ToolResult
 from mcpcore.types import LoggingLevel
+from tests.legacy import LegacyClient as Client
 from tests.schema_check import Capture, served
 from tests.spec import needs_spec
 

@@ -20,7 +20,6 @@ from typing_extensions import TypedDict as ExtTypedDict
 
 from mcpcore import content
 from mcpcore._jsonschema import Validator
-from mcpcore.client import Client
 from mcpcore.content import text_of
 from mcpcore.dispatcher import Dispatcher, RequestContext
 from mcpcore.errors import (
@@ -32,6 +31,7 @@ from mcpcore.errors import (
 )
 from mcpcore.server import Context, Server, SessionState, ToolResult
 from mcpcore.wire import ErrorResponse, Notification, Request, Response
+from tests.legacy import LegacyClient as Client
 from tests.peers import RawPeer
 from tests.schema_check import served
 from tests.spec import needs_spec

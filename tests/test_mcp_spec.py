@@ -29,7 +29,6 @@ import pydantic
 import pytest
 
 from mcpcore import content
-from mcpcore.client import Client
 from mcpcore.errors import (
     INVALID_PARAMS,
     METHOD_NOT_FOUND,
@@ -41,6 +40,7 @@ from mcpcore.revisions import HANDSHAKE_VERSIONS
 from mcpcore.server import Context, Server
 from mcpcore.types import LOGGING_LEVELS
 from mcpcore.wire import ErrorResponse, Notification, Request, RequestId, Response, encode
+from tests.legacy import LegacyClient as Client
 from tests.peers import RawPeer
 from tests.schema_check import Capture, served
 from tests.spec import needs_spec

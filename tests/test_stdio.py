@@ -14,9 +14,9 @@ from typing import Any
 import anyio
 import pytest
 
-from mcpcore.client import Client
 from mcpcore.content import text_of
 from mcpcore.errors import ConnectionClosed
+from tests.legacy import LegacyClient as Client
 from transports.stdio import StdioClientTransport
 
 pytestmark = pytest.mark.anyio
