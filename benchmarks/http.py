@@ -3,8 +3,9 @@
 * the floor (``http-floor-*``, :mod:`benchmarks._http_floor`): a bare h11 echo server in a
   child process and the least h11 client that can drive it over one kept-alive connection (32
   connections for 32 in flight). HTTP/1.1 framing done by h11 on both ends, and nothing else;
-* ours (``http-*``): ``Client(url)`` against ``mcpcore serve examples/echo_server.py:server
-  --transport http`` in a child process, the command a user would type. ``http-sse-*`` run
+* ours (``http-*``): ``Client(url)``, pinned to the handshake era as the SDK's HTTP client is
+  here, against ``mcpcore serve examples/echo_server.py:server --transport http`` in a child
+  process, the command a user would type. ``http-sse-*`` run
   the default stateful mode (a session, every answer an SSE stream); ``http-json-*`` run
   ``--stateless --json-response`` (each POST alone, answered with one JSON body). Then the
   time from a new client to its first ``tools/list`` answered, against a running server; and
@@ -36,6 +37,7 @@ from benchmarks._http_floor import floor_concurrent, floor_connect, floor_sequen
 from benchmarks.harness import Measure, Workload, spread_over, stop_child
 from benchmarks.stdio import ARGUMENTS, CONNECT_UNIT, ECHO_SERVER, REPO_ROOT, BenchmarkError, _check_echo
 from mcpcore.client import Client
+from mcpcore.revisions import HANDSHAKE_VERSIONS
 
 __all__ = ["WORKLOADS", "our_server"]
 
@@ -84,7 +86,10 @@ def _read_all(file: BinaryIO) -> bytes:
 def _sequential(stateless: bool) -> Callable[[], AbstractAsyncContextManager[Measure]]:
     @asynccontextmanager
     async def session() -> AsyncIterator[Measure]:
-        async with our_server(stateless=stateless) as (url, _), Client(url) as client:
+        async with (
+            our_server(stateless=stateless) as (url, _),
+            Client(url, versions=HANDSHAKE_VERSIONS) as client,
+        ):
 
             async def measure(n: int) -> float:
                 call = client.call_tool
@@ -104,7 +109,10 @@ def _sequential(stateless: bool) -> Callable[[], AbstractAsyncContextManager[Mea
 def _concurrent(stateless: bool, in_flight: int) -> Callable[[], AbstractAsyncContextManager[Measure]]:
     @asynccontextmanager
     async def session() -> AsyncIterator[Measure]:
-        async with our_server(stateless=stateless) as (url, _), Client(url) as client:
+        async with (
+            our_server(stateless=stateless) as (url, _),
+            Client(url, versions=HANDSHAKE_VERSIONS) as client,
+        ):
 
             async def call() -> None:
                 _check_echo(await client.call_tool("echo", ARGUMENTS))
@@ -122,7 +130,7 @@ async def _connect() -> AsyncIterator[Measure]:
             total = 0.0
             for _ in range(n):
                 start = time.perf_counter()
-                async with Client(url) as client:
+                async with Client(url, versions=HANDSHAKE_VERSIONS) as client:
                     tools = await client.list_tools()
                     total += time.perf_counter() - start  # the shutdown is not part of connecting
                 if [tool["name"] for tool in tools] != ["echo", "flood"]:
@@ -145,7 +153,7 @@ async def _sessions_rss() -> AsyncIterator[Measure]:
     async def measure(n: int) -> float:
         # A fresh server per round: memory once given back to a Python process stays counted.
         async with our_server() as (url, process):
-            async with Client(url) as warm:
+            async with Client(url, versions=HANDSHAKE_VERSIONS) as warm:
                 await warm.call_tool("echo", ARGUMENTS)
             await anyio.sleep(0.2)
             before = _rss_kib(process.pid)
@@ -158,7 +166,7 @@ async def _sessions_rss() -> AsyncIterator[Measure]:
                 nonlocal opened
                 async with contextlib.AsyncExitStack() as stack:
                     async with limiter:  # opening is throttled; holding is not
-                        client = await stack.enter_async_context(Client(url))
+                        client = await stack.enter_async_context(Client(url, versions=HANDSHAKE_VERSIONS))
                         _check_echo(await client.call_tool("echo", ARGUMENTS))
                     opened += 1
                     if opened == n:

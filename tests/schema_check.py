@@ -50,6 +50,8 @@ RESULTS = {
     "sampling/createMessage": "CreateMessageResult",
     "roots/list": "ListRootsResult",
     "elicitation/create": "ElicitResult",
+    "server/discover": "DiscoverResult",
+    "subscriptions/listen": "SubscriptionsListenResult",
 }
 _OPEN = {"Result", "GetTaskPayloadResult"}  # definitions the schema itself leaves open
 
@@ -152,7 +154,10 @@ class Capture:
                 if asked is None and any(m.get("id") == message["id"] for m in self.exempt):
                     continue  # the answer to an exempt request
                 assert asked is not None, f"an answer to an unknown request: {message}"
-                check(revision, RESULTS[asked], message["result"])
+                result = message["result"]
+                kind = result.get("resultType") if isinstance(result, dict) else None
+                # 2026-07-28: an input-required result answers a request in place of its own.
+                check(revision, "InputRequiredResult" if kind == "input_required" else RESULTS[asked], result)
             checked += 1
         return checked
 
