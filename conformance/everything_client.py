@@ -535,11 +535,12 @@ def _versions() -> tuple[str, ...]:
     wanted = os.environ.get("MCP_CONFORMANCE_PROTOCOL_VERSION")
     if not wanted:
         return revisions.HANDSHAKE_VERSIONS
-    if wanted not in revisions.HANDSHAKE_VERSIONS:
+    if wanted not in revisions.VERSIONS:
         raise ScenarioFailed(
-            f"protocol version {wanted} is not supported yet (this client speaks "
-            f"{', '.join(revisions.HANDSHAKE_VERSIONS)})"
+            f"protocol version {wanted} is not supported (this client speaks {', '.join(revisions.VERSIONS)})"
         )
+    if revisions.REVISIONS[wanted].era == "modern":
+        return (wanted,)  # the scenario speaks that revision: no fallback to a handshake
     return tuple(v for v in revisions.HANDSHAKE_VERSIONS if v <= wanted)
 
 

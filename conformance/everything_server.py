@@ -506,6 +506,157 @@ async def slow(
     return f"slept {seconds} s"
 
 
+# -- 2026-07-28: input-required results, the envelope, listen streams --------------------------
+#
+# Names and shapes as the official suite's 2026-07-28 scenarios ask. In a legacy session the
+# same tools send their questions as requests to the client instead.
+
+_NAME_SCHEMA: Final = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
+_CONFIRM_SCHEMA: Final = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
+
+
+@server.tool("test_input_required_result_elicitation")
+async def input_required_elicitation(ctx: Context) -> str:
+    """Asks for the user's name (input key user_name) and greets them."""
+    answer = await ctx.elicit("What is your name?", _NAME_SCHEMA, key="user_name")
+    name = answer.content.get("name") if answer.content else None
+    return f"Hello, {name}!" if answer.action == "accept" else f"No name given ({answer.action})."
+
+
+@server.tool("test_input_required_result_sampling")
+async def input_required_sampling(ctx: Context) -> str:
+    """Asks the client's model a question (input key capital_question) and returns the answer."""
+    result = await ctx.sample("What is the capital of France?", max_tokens=100, key="capital_question")
+    return f"The model answered: {content.text_of(_blocks_of(result))}"
+
+
+@server.tool("test_input_required_result_list_roots")
+async def input_required_list_roots(ctx: Context) -> str:
+    """Asks for the client's roots (input key client_roots) and lists them."""
+    roots = await ctx.list_roots(key="client_roots")
+    return "Roots: " + ", ".join(str(root["uri"]) for root in roots)
+
+
+@server.tool("test_input_required_result_request_state")
+async def input_required_request_state(ctx: Context) -> str:
+    """Asks for a confirmation (input key confirm); the answer comes back with a verified state."""
+    answer = await ctx.elicit("Please confirm", _CONFIRM_SCHEMA, key="confirm")
+    return f"state-ok: the sealed requestState verified, and the answer was {answer.action}"
+
+
+@server.tool("test_input_required_result_multiple_inputs")
+async def input_required_multiple_inputs(ctx: Context) -> str:
+    """Asks for a name, a greeting from the model and the roots, all in one round."""
+    answer, greeting, roots = await ctx.ask_all(
+        ctx.elicit("What is your name?", _NAME_SCHEMA, key="user_name"),
+        ctx.sample("Generate a greeting", max_tokens=50, key="greeting"),
+        ctx.list_roots(key="client_roots"),
+    )
+    name = answer.content.get("name") if answer.content else None
+    return f"{content.text_of(_blocks_of(greeting))} {name} ({len(roots)} roots)"
+
+
+@server.tool("test_input_required_result_multi_round")
+async def input_required_multi_round(ctx: Context) -> str:
+    """Asks two questions, one round each (step1, then step2)."""
+    first = await ctx.elicit("Step 1: What is your name?", _NAME_SCHEMA, key="step1")
+    color_schema = {"type": "object", "properties": {"color": {"type": "string"}}, "required": ["color"]}
+    second = await ctx.elicit("Step 2: What is your favorite color?", color_schema, key="step2")
+    name = first.content.get("name") if first.content else None
+    color = second.content.get("color") if second.content else None
+    return f"{name} likes {color}"
+
+
+@server.tool("test_input_required_result_tampered_state")
+async def input_required_tampered_state(ctx: Context) -> str:
+    """Asks for a confirmation; a retry whose requestState was altered is refused."""
+    answer = await ctx.elicit("Please confirm", _CONFIRM_SCHEMA, key="confirm")
+    return f"confirmed: {answer.action}"
+
+
+@server.tool("test_input_required_result_capabilities")
+async def input_required_capabilities(ctx: Context) -> str:
+    """Asks only for what the request's client capabilities declare."""
+    asks: list[Any] = []
+    if "sampling" in ctx.client_capabilities:
+        asks.append(ctx.sample("Say something", max_tokens=20, key="sampled"))
+    if "elicitation" in ctx.client_capabilities:
+        asks.append(ctx.elicit("What is your name?", _NAME_SCHEMA, key="user_name"))
+    if "roots" in ctx.client_capabilities:
+        asks.append(ctx.list_roots(key="client_roots"))
+    answers = await ctx.ask_all(*asks)
+    return f"{len(answers)} answers, one per declared capability"
+
+
+@server.prompt("test_input_required_result_prompt", title="Prompt that needs input")
+async def input_required_prompt(ctx: Context) -> str:
+    """Asks what context to use (input key user_context), then builds the prompt."""
+    schema = {"type": "object", "properties": {"context": {"type": "string"}}, "required": ["context"]}
+    answer = await ctx.elicit("What context should the prompt use?", schema, key="user_context")
+    context_text = answer.content.get("context") if answer.content else "none"
+    return f"Use this context: {context_text}"
+
+
+@server.tool("test_missing_capability")
+async def missing_capability(ctx: Context) -> str:
+    """Needs sampling: a request whose client did not declare it is refused (-32021 in 2026-07-28)."""
+    result = await ctx.sample("Say hello", max_tokens=10, key="hello")
+    return content.text_of(_blocks_of(result))
+
+
+@server.tool("test_streaming_elicitation")
+async def streaming_elicitation(ctx: Context) -> str:
+    """Reports progress, then asks a question: the request's stream carries no request of ours."""
+    await ctx.report_progress(0, 1, "about to ask")
+    answer = await ctx.elicit("Continue?", _CONFIRM_SCHEMA, key="continue")
+    return f"answer: {answer.action}"
+
+
+@server.tool("test_logging_tool")
+async def logging_tool(ctx: Context) -> str:
+    """Logs at every level; a 2026-07-28 request without a logLevel must hear none of it."""
+    for level in ("debug", "info", "warning", "error"):
+        await ctx.log(level, f"a {level} message", logger="test_logging_tool")
+    return "logged"
+
+
+@server.tool("test_trigger_tool_change")
+def trigger_tool_change() -> str:
+    """Adds or removes the dynamic tool (as test_list_changed with kind tools)."""
+    return list_changed("tools")
+
+
+@server.tool("test_trigger_prompt_change")
+def trigger_prompt_change() -> str:
+    """Adds or removes the dynamic prompt (as test_list_changed with kind prompts)."""
+    return list_changed("prompts")
+
+
+@server.tool("test_header_parameter")
+def header_parameter(
+    region: Annotated[
+        str,
+        Field(
+            description="Mirrored in the Mcp-Param-Region header",
+            json_schema_extra={"x-mcp-header": "Region"},
+        ),
+    ],
+    count: Annotated[
+        int,
+        Field(
+            description="Mirrored in the Mcp-Param-Count header", json_schema_extra={"x-mcp-header": "Count"}
+        ),
+    ] = 1,
+) -> str:
+    """Echoes arguments that clients must also send as Mcp-Param-* headers over HTTP (2026-07-28)."""
+    return f"{region} x{count}"
+
+
+def _blocks_of(result: dict[str, Any]) -> list[Any]:
+    answer = result.get("content")
+    return answer if isinstance(answer, list) else [answer]
+
+
 # -- resources --------------------------------------------------------------------------------
 
 

@@ -1076,6 +1076,36 @@ class MissingClientCapability(CapabilityError):
         self.data = {"requiredCapabilities": required}
 
 
+class InvalidInputResponse(McpError):
+    """An answer in ``inputResponses`` that is not a result of the request it answers (-32602).
+
+    A protocol error of the retry, not a failure of the tool: it answers the request as such.
+    """
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(
+            INVALID_PARAMS, f"inputResponses[{key!r}] {problem}", {"field": f"inputResponses.{key}"}
+        )
+
+
+def _answer_problem(method: str, answer: Any) -> str | None:
+    """What is wrong with a client's answer to an input request of ``method`` (None: nothing)."""
+    if type(answer) is not dict:
+        return f"must be an object, not {type(answer).__name__}"
+    if method == "elicitation/create":
+        if answer.get("action") not in ("accept", "decline", "cancel"):
+            return "must have an action: accept, decline or cancel"
+        content = answer.get("content")
+        if content is not None and type(content) is not dict:
+            return "has a content that is not an object"
+    elif method == "sampling/createMessage":
+        if answer.get("role") not in ("user", "assistant") or "content" not in answer:
+            return "must be a sampling result, with a role and content"
+    elif method == "roots/list" and type(answer.get("roots")) is not list:
+        return "must have a roots list"
+    return None
+
+
 class _InputNeeded(BaseException):
     """Raised by an ask of the client inside a modern request whose answer has not come yet.
 
@@ -1087,6 +1117,14 @@ class _InputNeeded(BaseException):
     def __init__(self, key: str, request: dict[str, Any]) -> None:
         super().__init__(key)
         self.requests = {key: request}
+
+    @classmethod
+    def of(cls, requests: dict[str, dict[str, Any]]) -> _InputNeeded:
+        """Several asks ending one round together."""
+        first = next(iter(requests))
+        needed = cls(first, requests[first])
+        needed.requests = dict(requests)
+        return needed
 
 
 class ModernRequest(_Scope):
@@ -1111,6 +1149,7 @@ class ModernRequest(_Scope):
         self.request = request
         self.answers: dict[str, Any] = {}  # by input key: earlier rounds' and this retry's
         self.asked = 0  # asks made so far in this run of the handler
+        self.keys: set[str] = set()  # the input keys asked so far in this run
         self.rounds = 0  # input-required rounds before this one
         self.retry = False  # whether this request carries inputResponses or requestState
 
@@ -1131,16 +1170,27 @@ class ModernRequest(_Scope):
             params["logger"] = logger
         await self.dispatcher.notify("notifications/message", params, related_request_id=related)
 
-    def ask(self, method: str, params: dict[str, Any]) -> Any:
-        """The client's answer to this ask if the retry brought it; else end the round."""
+    def ask(self, method: str, params: dict[str, Any], key: str | None = None) -> Any:
+        """The client's answer to this ask if the retry brought it; else end the round.
+
+        ``key`` names the input request (default: its kind and its place among the asks).
+        """
         if self.request.method not in INPUT_METHODS:
             raise McpError(
                 INTERNAL_ERROR, f"{self.request.method} cannot ask the client for input in this revision"
             )
         self.asked += 1
-        key = f"{method.partition('/')[0]}-{self.asked}"
+        if key is None:
+            key = f"{method.partition('/')[0]}-{self.asked}"
+        if key in self.keys:
+            raise ValueError(f"input key {key!r} was used twice in one request: keys must be unique")
+        self.keys.add(key)
         if key in self.answers:
-            return self.answers[key]
+            answer = self.answers[key]
+            problem = _answer_problem(method, answer)
+            if problem is not None:
+                raise InvalidInputResponse(key, problem)
+            return answer
         entry: dict[str, Any] = {"method": method}
         if params:
             entry["params"] = params
@@ -1196,14 +1246,17 @@ async def _serve_modern(session: ServerSession, handler: _Handler, ctx: RequestC
 
 def _take_inputs(scope: ModernRequest, params: dict[str, Any]) -> None:
     """Load what a retry brings: the verified earlier answers, and the answers to the last asks."""
-    responses = params.get("inputResponses")
-    if responses is not None and type(responses) is not dict:
+    responses = params.get("inputResponses", {})
+    if type(responses) is not dict:
         raise McpError(INVALID_PARAMS, "params.inputResponses must be an object", {"field": "inputResponses"})
     raw = params.get("requestState")
     if raw is None:
-        # Answers without a state answer nothing this server asked: ignored, as the spec says
-        # for what a server does not recognize.
-        scope.retry = responses is not None
+        # Answers without a state: taken for first-round answers (a client may answer before
+        # being asked; the answers are its own to give either way). Keys no ask names are
+        # ignored, as the spec says of what a server does not recognize.
+        scope.retry = "inputResponses" in params
+        if responses:
+            scope.answers = dict(responses)
         return
     opened = scope.server._sealer.open(raw, scope.request.method, params, scope.principal)
     scope.retry = True
@@ -1239,8 +1292,9 @@ async def _discover(scope: _Scope, ctx: RequestContext) -> Any:
     revision = scope.revision
     assert revision is not None
     result: dict[str, Any] = {
-        # The versions a request can name in its envelope; handshake ones need initialize.
-        "supportedVersions": list(reversed(server.modern_versions)),
+        # Every version, modern first, as an unsupported-version error lists them: a client
+        # takes the newest it speaks (a handshake one meaning initialize instead).
+        "supportedVersions": list(server.supported_versions),
         "capabilities": server.capabilities(revision),
     }
     if server.instructions is not None:
@@ -1459,11 +1513,31 @@ class Context:
         for input ends the request with an input-required result and runs it again later."""
         return self.session.modern
 
-    async def _ask(self, method: str, params: dict[str, Any], timeout: float | Any | None) -> Any:
+    async def _ask(
+        self, method: str, params: dict[str, Any], timeout: float | Any | None, key: str | None = None
+    ) -> Any:
         session = self.session
         if isinstance(session, ModernRequest):
-            return session.ask(method, params)
+            return session.ask(method, params, key)
         return await self._request.send_request(method, params, timeout=timeout)
+
+    async def ask_all(self, *asks: Awaitable[Any]) -> list[Any]:
+        """Ask the client several things at once; their answers, in order.
+
+        ``await ctx.ask_all(ctx.elicit(...), ctx.sample(...), ctx.list_roots())``: in 2026-07-28
+        the unanswered ones go out together in one input-required result (one round instead
+        of one per question); in the legacy era they are sent one after the other.
+        """
+        results: list[Any] = []
+        needed: dict[str, dict[str, Any]] = {}
+        for ask in asks:
+            try:
+                results.append(await ask)
+            except _InputNeeded as more:
+                needed.update(more.requests)
+        if needed:
+            raise _InputNeeded.of(needed)
+        return results
 
     async def sample(
         self,
@@ -1479,6 +1553,7 @@ class Context:
         tools: Sequence[Mapping[str, Any]] | None = None,
         tool_choice: Mapping[str, Any] | None = None,
         timeout: float | Any | None = DEFAULT,
+        key: str | None = None,
     ) -> dict[str, Any]:
         """Ask the client's model for a message (``sampling/createMessage``); returns its result.
 
@@ -1493,14 +1568,14 @@ class Context:
             messages = [{"role": "user", "content": {"type": "text", "text": messages}}]
         _check_tool_loop(messages)
         params: dict[str, Any] = {"messages": list(messages), "maxTokens": max_tokens}
-        for key, value in (
+        for field, value in (
             ("systemPrompt", system_prompt),
             ("modelPreferences", model_preferences),
             ("temperature", temperature),
             ("metadata", metadata),
         ):
             if value is not None:
-                params[key] = value
+                params[field] = value
         if stop_sequences is not None:
             params["stopSequences"] = list(stop_sequences)
         if include_context is not None:
@@ -1521,19 +1596,24 @@ class Context:
                 params["tools"] = list(tools)
             if tool_choice is not None:
                 params["toolChoice"] = dict(tool_choice)
-        result = await self._ask("sampling/createMessage", params, timeout)
+        result = await self._ask("sampling/createMessage", params, timeout, key)
         if not isinstance(result, dict) or "role" not in result or "content" not in result:
             raise McpError(INTERNAL_ERROR, "the client's sampling result is malformed", {"result": result})
         return result
 
     @overload
     async def elicit(
-        self, message: str, schema: type[M], *, timeout: float | Any | None = DEFAULT
+        self, message: str, schema: type[M], *, timeout: float | Any | None = DEFAULT, key: str | None = None
     ) -> ElicitationResult[M]: ...
 
     @overload
     async def elicit(
-        self, message: str, schema: Mapping[str, Any], *, timeout: float | Any | None = DEFAULT
+        self,
+        message: str,
+        schema: Mapping[str, Any],
+        *,
+        timeout: float | Any | None = DEFAULT,
+        key: str | None = None,
     ) -> ElicitationResult[dict[str, Any]]: ...
 
     async def elicit(
@@ -1542,6 +1622,7 @@ class Context:
         schema: type[pydantic.BaseModel] | Mapping[str, Any],
         *,
         timeout: float | Any | None = DEFAULT,
+        key: str | None = None,
     ) -> ElicitationResult[Any]:
         """Ask the user for input through the client, in form mode (2025-06-18 and later).
 
@@ -1556,7 +1637,7 @@ class Context:
         params: dict[str, Any] = {"message": message, "requestedSchema": requested}
         if self.revision.has("url_elicitation"):
             params["mode"] = "form"
-        result = await self._ask("elicitation/create", params, timeout)
+        result = await self._ask("elicitation/create", params, timeout, key)
         try:
             return elicitation.parse_result(result, schema, requested)
         except ValueError as exc:
@@ -1569,6 +1650,7 @@ class Context:
         elicitation_id: str,
         *,
         timeout: float | Any | None = DEFAULT,
+        key: str | None = None,
     ) -> str:
         """Send the user to ``url`` (URL mode, 2025-11-25); returns the action they took.
 
@@ -1581,7 +1663,7 @@ class Context:
         params = {"mode": "url", "message": message, "url": url, "elicitationId": elicitation_id}
         if self.session.modern:
             del params["elicitationId"]  # 2026-07-28 dropped it: the client retries when done
-        result = await self._ask("elicitation/create", params, timeout)
+        result = await self._ask("elicitation/create", params, timeout, key)
         action = result.get("action") if isinstance(result, dict) else None
         if action not in ("accept", "decline", "cancel"):
             raise McpError(INVALID_PARAMS, "the client's elicitation result is invalid", {"result": result})
@@ -1612,12 +1694,14 @@ class Context:
                     f"elicitation.{mode}", f"cannot elicit: the client does not support {mode} mode"
                 )
 
-    async def list_roots(self, *, timeout: float | Any | None = DEFAULT) -> list[dict[str, Any]]:
+    async def list_roots(
+        self, *, timeout: float | Any | None = DEFAULT, key: str | None = None
+    ) -> list[dict[str, Any]]:
         """The client's roots (cached until it says they changed, in the legacy era)."""
         session = self.session
         if not isinstance(session, ServerSession):
             session.require_client("roots", "list roots")
-            return _roots_of(await self._ask("roots/list", {}, timeout))
+            return _roots_of(await self._ask("roots/list", {}, timeout, key))
         if session._roots is None:
             session.require_client("roots", "list roots")
             generation = session._roots_generation
@@ -1808,8 +1892,8 @@ async def _call_tool(session: _Scope, ctx: RequestContext) -> Any:
         if sig.is_async or inspect.isawaitable(value):
             value = await value
         return _tool_result(revision, tool, value)
-    except MissingClientCapability:
-        raise  # modern requests only: there -32021 is the answer, not a tool error
+    except (MissingClientCapability, InvalidInputResponse):
+        raise  # modern requests only: protocol errors of the request, not tool errors
     except Exception as exc:
         if session.server.debug:
             _log.exception("tool %s failed", name)
