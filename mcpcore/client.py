@@ -395,7 +395,9 @@ class Client:
         if key is not None and _ERAS.get(key) == "legacy" and self.versions:
             return False
         version = self.modern_versions[-1]
-        for _ in range(len(self.modern_versions)):
+        # One try per modern version, and one more: a server may refuse the first try and name
+        # that same version among those it speaks (it wants the retry, not another version).
+        for _ in range(len(self.modern_versions) + 1):
             revision = revisions.REVISIONS[version]
             envelope = self._make_envelope(revision)
             try:
@@ -417,7 +419,7 @@ class Client:
                     raise
                 offered = exc.data.get("supported") if isinstance(exc.data, dict) else None
                 common = [v for v in self.modern_versions if isinstance(offered, list) and v in offered]
-                if common and common[-1] != version:
+                if common:
                     version = common[-1]
                     continue
                 if self.versions and isinstance(offered, list) and set(offered) & set(self.versions):

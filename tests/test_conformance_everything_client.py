@@ -312,10 +312,7 @@ def test_missing_scenario_and_bad_context_are_usage_errors(
     assert "is not JSON" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(
-    "scenario",
-    ["request-metadata", "http-standard-headers", "json-schema-ref-no-deref", "auth/metadata-default"],
-)
+@pytest.mark.parametrize("scenario", ["auth/metadata-default", "sep-2640-skills-manifest"])
 def test_scenarios_not_supported_yet_fail_clearly(
     scenario: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -327,10 +324,10 @@ def test_scenarios_not_supported_yet_fail_clearly(
 def test_an_unsupported_protocol_version_fails_clearly(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("MCP_CONFORMANCE_PROTOCOL_VERSION", "2026-07-28")
+    monkeypatch.setenv("MCP_CONFORMANCE_PROTOCOL_VERSION", "1999-01-01")
     monkeypatch.setenv("MCP_CONFORMANCE_SCENARIO", "tools_call")
     assert main(["http://127.0.0.1:1/mcp"]) == 1
-    assert "protocol version 2026-07-28 is not supported yet" in capsys.readouterr().err
+    assert "protocol version 1999-01-01 is not supported" in capsys.readouterr().err
 
 
 def test_a_server_that_cannot_start_fails_the_run_with_one_line() -> None:

@@ -211,3 +211,26 @@ def test_official_suite_passes_the_reference_client(version: str) -> None:
     assert sorted(verdicts) == sorted(_CLIENT_SCENARIOS[version])
     bad = {name: verdict for name, verdict in verdicts.items() if verdict is not Verdict.PASSED}
     assert not bad, report.summary_line() + f"\n{bad}"
+
+
+# Every client scenario of 0.2.0-alpha.12 at 2026-07-28 but the authorization ones.
+_CLIENT_2026 = [
+    "request-metadata",
+    "sep-2322-client-request-state",
+    "http-standard-headers",
+    "http-custom-headers",
+    "http-invalid-tool-headers",
+    "json-schema-ref-no-deref",
+    "json-schema-2020-12-preservation",
+    "tools_call",
+]
+
+
+def test_official_alpha_passes_the_reference_client_at_2026_07_28() -> None:
+    report = _official_report(
+        "client", CLIENT, "0.2.0-alpha.12", scenarios=_CLIENT_2026, spec_version="2026-07-28", cwd=ROOT
+    )
+    verdicts = {result.name: result.verdict for result in report.scenarios}
+    assert sorted(verdicts) == sorted(_CLIENT_2026)
+    bad = {name: verdict for name, verdict in verdicts.items() if verdict is not Verdict.PASSED}
+    assert not bad, report.summary_line() + f"\n{bad}"
