@@ -981,7 +981,10 @@ async def test_our_client_renews_a_session_the_sdk_server_ended(sdk_http_server:
     renewed: list[bool] = []
     transport = StreamableHttpTransport(url, on_session_expired=lambda: renewed.append(True))
     with anyio.fail_after(LIMIT):
-        async with connected(Client(transport, request_timeout=30.0)) as client, HttpClient() as http:
+        async with (
+            connected(Client(transport, versions=HANDSHAKE_REVISIONS, request_timeout=30.0)) as client,
+            HttpClient() as http,
+        ):
             first = transport.session_id
             assert first is not None
             # Someone else ends the session (an operator, a restart): the server forgets it.

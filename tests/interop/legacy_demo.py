@@ -16,4 +16,5 @@ from mcpcore.cli import main
 
 if __name__ == "__main__":
     server.modern_versions = ()  # served per connection from here on: sessions are legacy only
-    sys.exit(main(["serve", "examples/everything_server.py:server", *sys.argv[1:]]))
+    # By module name, so that the server object changed above is the one served.
+    sys.exit(main(["serve", "examples.everything_server:server", *sys.argv[1:]]))
