@@ -31,7 +31,7 @@ import inspect
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeVar
 
 import anyio
 
@@ -301,7 +301,7 @@ class Client:
             caps["experimental"] = self.experimental
         return caps
 
-    async def __aenter__(self) -> Client:
+    async def __aenter__(self) -> Self:
         if self._stack is not None:
             raise RuntimeError("a Client can be entered only once")
         stack = contextlib.AsyncExitStack()

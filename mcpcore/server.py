@@ -1424,15 +1424,22 @@ def _has(capabilities: Mapping[str, Any], dotted: str) -> bool:
 class Context:
     """What a tool, prompt or resource function may do while it handles one request."""
 
-    __slots__ = ("_request", "session")
+    __slots__ = ("_request", "_scope")
 
-    def __init__(self, session: _Scope, request: RequestContext) -> None:
-        self.session = session
+    def __init__(self, scope: _Scope, request: RequestContext) -> None:
+        self._scope = scope
         self._request = request
 
     @property
+    def session(self) -> ServerSession:
+        """The connection this request came on (in 2026-07-28 it holds no state of the client:
+        what the request declared is in :attr:`client_capabilities` and :attr:`revision`)."""
+        scope = self._scope
+        return scope.connection if isinstance(scope, ModernRequest) else scope  # type: ignore[return-value]
+
+    @property
     def server(self) -> Server:
-        return self.session.server
+        return self._scope.server
 
     @property
     def request_id(self) -> RequestId:
@@ -1444,15 +1451,15 @@ class Context:
 
     @property
     def revision(self) -> Revision:
-        return self.session.revision  # type: ignore[return-value]  # set before any request runs
+        return self._scope.revision  # type: ignore[return-value]  # set before any request runs
 
     @property
     def client_info(self) -> dict[str, Any]:
-        return self.session.client_info
+        return self._scope.client_info
 
     @property
     def client_capabilities(self) -> dict[str, Any]:
-        return self.session.client_capabilities
+        return self._scope.client_capabilities
 
     @property
     def lifespan(self) -> Any:
@@ -1473,14 +1480,14 @@ class Context:
         """
         if not self.revision.has("sse_polling"):
             return False  # before 2025-11-25 a stream must not end before its answer
-        kick = getattr(self.session.dispatcher.transport, "kick", None)
+        kick = getattr(self._scope.dispatcher.transport, "kick", None)
         return bool(kick(self._request.id)) if kick is not None else False
 
     # -- logging and progress -------------------------------------------------------------------
 
     async def log(self, level: LoggingLevel, data: Any, *, logger: str | None = None) -> None:
         """Send a log message to the client, if ``level`` is at or above the level it set."""
-        await self.session.send_log(level, data, logger, related=self._request.id)
+        await self._scope.send_log(level, data, logger, related=self._request.id)
 
     async def debug(self, data: Any, *, logger: str | None = None) -> None:
         await self.log("debug", data, logger=logger)
@@ -1511,12 +1518,12 @@ class Context:
     def modern(self) -> bool:
         """Whether this request is of the stateless era (2026-07-28), where asking the client
         for input ends the request with an input-required result and runs it again later."""
-        return self.session.modern
+        return self._scope.modern
 
     async def _ask(
         self, method: str, params: dict[str, Any], timeout: float | Any | None, key: str | None = None
     ) -> Any:
-        session = self.session
+        session = self._scope
         if isinstance(session, ModernRequest):
             return session.ask(method, params, key)
         return await self._request.send_request(method, params, timeout=timeout)
@@ -1562,20 +1569,20 @@ class Context:
         ``sampling.tools`` capability; an ``include_context`` other than ``"none"`` needs
         ``sampling.context`` there.
         """
-        session = self.session
+        session = self._scope
         session.require_client("sampling", "sample")
         if isinstance(messages, str):
             messages = [{"role": "user", "content": {"type": "text", "text": messages}}]
         _check_tool_loop(messages)
         params: dict[str, Any] = {"messages": list(messages), "maxTokens": max_tokens}
-        for field, value in (
+        for wire_name, value in (
             ("systemPrompt", system_prompt),
             ("modelPreferences", model_preferences),
             ("temperature", temperature),
             ("metadata", metadata),
         ):
             if value is not None:
-                params[field] = value
+                params[wire_name] = value
         if stop_sequences is not None:
             params["stopSequences"] = list(stop_sequences)
         if include_context is not None:
@@ -1661,7 +1668,7 @@ class Context:
         if not parts.scheme or not parts.netloc or any(c.isspace() for c in url):
             raise ValueError(f"elicit_url needs an absolute URL, like https://example.com/path: {url!r}")
         params = {"mode": "url", "message": message, "url": url, "elicitationId": elicitation_id}
-        if self.session.modern:
+        if self._scope.modern:
             del params["elicitationId"]  # 2026-07-28 dropped it: the client retries when done
         result = await self._ask("elicitation/create", params, timeout, key)
         action = result.get("action") if isinstance(result, dict) else None
@@ -1675,7 +1682,7 @@ class Context:
         Does nothing in 2026-07-28, which has no such notification: there the client retries
         the request once the user is done, and the handler, running again, goes on.
         """
-        if self.session.modern:
+        if self._scope.modern:
             return
         self._require_elicitation("url")
         await self._request.notify("notifications/elicitation/complete", {"elicitationId": elicitation_id})
@@ -1684,7 +1691,7 @@ class Context:
         revision = self.revision
         if not revision.has("elicitation") or (mode == "url" and not revision.has("url_elicitation")):
             raise CapabilityError("elicitation", f"revision {revision} has no {mode}-mode elicitation")
-        self.session.require_client("elicitation", "elicit")
+        self._scope.require_client("elicitation", "elicit")
         if revision.has("url_elicitation"):
             declared = self.client_capabilities.get("elicitation") or {}
             # An empty elicitation capability means form mode only.
@@ -1698,7 +1705,7 @@ class Context:
         self, *, timeout: float | Any | None = DEFAULT, key: str | None = None
     ) -> list[dict[str, Any]]:
         """The client's roots (cached until it says they changed, in the legacy era)."""
-        session = self.session
+        session = self._scope
         if not isinstance(session, ServerSession):
             session.require_client("roots", "list roots")
             return _roots_of(await self._ask("roots/list", {}, timeout, key))
@@ -1725,7 +1732,7 @@ class Context:
 
     async def read_resource(self, uri: str) -> list[dict[str, Any]]:
         """Read one of this server's own resources; returns its contents list."""
-        result = await _read(self.session, self._request, uri)
+        result = await _read(self._scope, self._request, uri)
         return list(result["contents"])
 
 
