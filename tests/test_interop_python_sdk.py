@@ -701,3 +701,38 @@ async def test_our_client_answers_sdk_sampling_elicitation_and_roots(peer_python
             "age": "integer",
             "newsletter": "boolean",
         }
+
+
+# == our client against the SDK's server, in the 2026-07-28 era ====================================
+
+
+@pytest.mark.anyio
+async def test_our_client_speaks_2026_07_28_with_the_sdk_server(peer_python: str) -> None:
+    """Our client's default: probe server/discover, and stay modern with a server that answers it;
+    every request then carries the envelope, and results their type and the server's identity.
+
+    (The SDK server's sampling, roots and elicitation tools ask the client with requests of the
+    legacy era, which the SDK itself refuses in 2026-07-28: they are not tried here. The
+    input-required rounds are tried against the SDK's client instead, in
+    ``tests/test_interop_sdk_modern.py``.)"""
+    transport = StdioClientTransport(peer_python, ["-I", str(SDK_SERVER)], cwd=REPO)
+    with anyio.fail_after(SESSION_TIMEOUT):
+        async with Client(transport, request_timeout=30.0) as client:
+            assert (client.protocol_version, client.modern) == ("2026-07-28", True)
+            assert client.server_info["name"] == SDK_SERVER_INFO["name"]
+            pages = [[tool["name"] for tool in page] async for page in client.list_tools().pages()]
+            assert pages == SDK_TOOLS
+            echo = await client.call_tool("echo", {"text": "hello, modern"})
+            assert echo["content"] == [text_block("hello, modern")]
+            weather = await client.call_tool("weather", {"city": "Lisbon"})
+            assert weather["structuredContent"] == {
+                "city": "Lisbon",
+                "temperature_c": 21.5,
+                "conditions": "sunny",
+            }
+            readme = await client.read_resource("demo://readme")
+            assert readme["contents"][0]["uri"] == "demo://readme"
+            prompt = await client.get_prompt("review_code", {"code": "print(1)"})
+            assert prompt["messages"]
+            with pytest.raises(McpError):
+                await client.ping()  # no ping in 2026-07-28: refused before anything is sent
