@@ -26,7 +26,7 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, BinaryIO
 
@@ -37,7 +37,7 @@ from benchmarks._http_floor import floor_concurrent, floor_connect, floor_sequen
 from benchmarks.harness import Measure, Workload, spread_over, stop_child
 from benchmarks.stdio import ARGUMENTS, CONNECT_UNIT, ECHO_SERVER, REPO_ROOT, BenchmarkError, _check_echo
 from mcpcore.client import Client
-from mcpcore.revisions import HANDSHAKE_VERSIONS
+from mcpcore.revisions import HANDSHAKE_VERSIONS, MODERN_VERSIONS
 
 __all__ = ["WORKLOADS", "our_server"]
 
@@ -83,12 +83,14 @@ def _read_all(file: BinaryIO) -> bytes:
     return file.read(1 << 20)
 
 
-def _sequential(stateless: bool) -> Callable[[], AbstractAsyncContextManager[Measure]]:
+def _sequential(
+    stateless: bool, versions: Sequence[str] = HANDSHAKE_VERSIONS
+) -> Callable[[], AbstractAsyncContextManager[Measure]]:
     @asynccontextmanager
     async def session() -> AsyncIterator[Measure]:
         async with (
             our_server(stateless=stateless) as (url, _),
-            Client(url, versions=HANDSHAKE_VERSIONS) as client,
+            Client(url, versions=versions) as client,
         ):
 
             async def measure(n: int) -> float:
@@ -106,12 +108,14 @@ def _sequential(stateless: bool) -> Callable[[], AbstractAsyncContextManager[Mea
     return session
 
 
-def _concurrent(stateless: bool, in_flight: int) -> Callable[[], AbstractAsyncContextManager[Measure]]:
+def _concurrent(
+    stateless: bool, in_flight: int, versions: Sequence[str] = HANDSHAKE_VERSIONS
+) -> Callable[[], AbstractAsyncContextManager[Measure]]:
     @asynccontextmanager
     async def session() -> AsyncIterator[Measure]:
         async with (
             our_server(stateless=stateless) as (url, _),
-            Client(url, versions=HANDSHAKE_VERSIONS) as client,
+            Client(url, versions=versions) as client,
         ):
 
             async def call() -> None:
@@ -232,6 +236,24 @@ WORKLOADS = [
             min_speedup=MIN_SPEEDUP,
         )
         for mode in ("sse", "json")
+        for shape in ("seq", "32")
+    ),
+    # 2026-07-28: one POST per request, no session, the envelope in every request.
+    *(
+        Workload(
+            key=f"http-modern-{shape}",
+            name=f"tools/call, {'sequential' if shape == 'seq' else '32 in flight'}, 2026-07-28",
+            transport="http-modern",
+            implementation=_OURS,
+            unit="calls/s",
+            ops=2_000 if shape == "seq" else 4_000,
+            session=_sequential(False, MODERN_VERSIONS)
+            if shape == "seq"
+            else _concurrent(False, 32, MODERN_VERSIONS),
+            baseline=f"http-floor-{shape}",
+            peer=f"official-http-modern-{shape}",
+            min_speedup=MIN_SPEEDUP,
+        )
         for shape in ("seq", "32")
     ),
     Workload(

@@ -332,7 +332,21 @@ def _http_workloads() -> list[Workload]:
 
     # A sequential call costs the SDK some 6 ms over HTTP here: these counts keep rounds to a
     # few seconds. A round of sessions takes a minute at --scale 1, most of it the clients'.
+    def modern(key: str, name: str, ops: int, calls: str) -> Workload:
+        # The SDK client's own default ("auto"), which speaks 2026-07-28 with its own server.
+        return Workload(
+            key=f"official-http-modern-{key}",
+            name=f"{name}, 2026-07-28 (asyncio)",
+            transport="http-modern",
+            implementation=_IMPLEMENTATION,
+            unit="calls/s",
+            ops=ops,
+            session=peer_session(calls, "auto", "http-sse"),
+        )
+
     return [
+        modern("seq", "tools/call, sequential", 500, "seq"),
+        modern("32", "tools/call, 32 in flight", 1_000, "32"),
         workload("sse-seq", "tools/call, sequential", "http-sse", "calls/s", 500, "seq"),
         workload("sse-32", "tools/call, 32 in flight", "http-sse", "calls/s", 1_000, "32"),
         workload("json-seq", "tools/call, sequential", "http-json", "calls/s", 500, "seq"),

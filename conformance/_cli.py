@@ -196,23 +196,24 @@ async def _server(args: argparse.Namespace, baseline: Baseline | None) -> int:
     notes: list[str] = []
     with progress_line(not args.quiet) as progress:
         progress(f"probing which revisions {target} supports")
-        supported = await probe_revisions(target, options, HANDSHAKE)
+        supported = await probe_revisions(target, options, ALL_REVISIONS)
         if args.revision:
             revisions = list(args.revision)
-            refused = [r for r in revisions if r not in supported and r in HANDSHAKE]
+            refused = [r for r in revisions if r not in supported and r in ALL_REVISIONS]
             if refused:
                 notes.append(
-                    f"the server refused initialize at {', '.join(refused)}; its scenarios will fail"
+                    f"the server refused initialize (or server/discover) at {', '.join(refused)}; "
+                    "its scenarios will fail"
                 )
         else:
             revisions = supported
-            others = [r for r in HANDSHAKE if r not in supported]
+            others = [r for r in ALL_REVISIONS if r not in supported]
             if others:
                 notes.append(f"not tested (the server does not negotiate them): {', '.join(others)}")
         if not revisions:
             sys.stderr.write(
-                f"mcpcore conformance: error: {target} answered initialize at no revision "
-                f"({', '.join(HANDSHAKE)}); is it an MCP server?\n"
+                f"mcpcore conformance: error: {target} answered initialize (or server/discover) at no "
+                f"revision ({', '.join(ALL_REVISIONS)}); is it an MCP server?\n"
             )
             return 2
         results = await run_server_suite(target, scenarios, revisions, options, progress)
@@ -340,7 +341,7 @@ async def _reference(args: argparse.Namespace) -> int:
             command = shlex.join([sys.executable, "-m", "mcpcore.cli", "serve", _REFERENCE_SERVER])
             for target in (ServerTarget(command=command, cwd=_ROOT), ServerTarget(url=url)):
                 begun = time.perf_counter()
-                revisions = await probe_revisions(target, options, HANDSHAKE)
+                revisions = await probe_revisions(target, options, ALL_REVISIONS)
                 results = await run_server_suite(
                     target, list(server_scenarios().values()), revisions, options, progress
                 )

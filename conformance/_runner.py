@@ -36,6 +36,7 @@ from conformance._model import (
 from conformance._peer import HttpChannel, HttpInfo, PeerError, Session, StdioChannel, read_sse
 from conformance._report import Progress
 from conformance._schema import SchemaSet
+from mcpcore.revisions import REVISIONS
 from transports.http._pool import HttpClient, HttpError
 
 __all__ = [
@@ -333,7 +334,8 @@ def select(names: Sequence[str] | None, registry: Mapping[str, Scenario]) -> lis
 async def probe_revisions(
     target: ServerTarget, options: Options, revisions: Sequence[str] = HANDSHAKE
 ) -> list[str]:
-    """The revisions a server accepts: it answers ``initialize`` at each with that revision."""
+    """The revisions a server accepts: it answers ``initialize`` at each with that revision, or,
+    for a revision of the modern era, lists it in its ``server/discover`` result."""
     supported: list[str] = []
     async with contextlib.AsyncExitStack() as stack:
         http = None
@@ -345,7 +347,10 @@ async def probe_revisions(
                 test = ServerTest(target, revision, result, options, tg, http)
                 try:
                     with anyio.fail_after(options.timeout + 5):
-                        await test.session(initialized=False)
+                        if REVISIONS[revision].era == "modern":
+                            await _discover(test, revision)
+                        else:
+                            await test.session(initialized=False)
                 except (PeerError, TimeoutError):
                     pass
                 else:
@@ -354,6 +359,20 @@ async def probe_revisions(
                     await test.close()
                     tg.cancel_scope.cancel()
     return supported
+
+
+async def _discover(test: ServerTest, revision: str) -> None:
+    """Raise PeerError unless ``server/discover`` at ``revision`` lists ``revision``."""
+    from conformance.scenarios.server_modern import envelope, routing_headers
+
+    session = await test.session(initialize=False)
+    params = {"_meta": envelope(revision)}
+    reply = await session.request(
+        "server/discover", params, headers=routing_headers(session, "server/discover", params)
+    )
+    versions = (reply.result or {}).get("supportedVersions")
+    if not isinstance(versions, list) or revision not in versions:
+        raise PeerError(f"server/discover at {revision} did not list it: {reply.message}")
 
 
 async def run_server_suite(

@@ -41,7 +41,7 @@ import orjson
 from pydantic import BaseModel, Field
 
 from mcpcore import content
-from mcpcore.server import Completion, Context, Server
+from mcpcore.server import CapabilityError, Completion, Context, Server
 from mcpcore.types import ContentBlock, Icon
 
 __all__ = ["PAGED_RESOURCES", "PAGE_SIZE", "server"]
@@ -592,7 +592,12 @@ async def input_required_capabilities(ctx: Context) -> str:
 async def input_required_prompt(ctx: Context) -> str:
     """Asks what context to use (input key user_context), then builds the prompt."""
     schema = {"type": "object", "properties": {"context": {"type": "string"}}, "required": ["context"]}
-    answer = await ctx.elicit("What context should the prompt use?", schema, key="user_context")
+    try:
+        answer = await ctx.elicit("What context should the prompt use?", schema, key="user_context")
+    except CapabilityError:
+        if ctx.modern:
+            raise  # -32021: the request did not declare elicitation
+        return "Use this context: none (this client cannot be asked)"  # a legacy prompt still works
     context_text = answer.content.get("context") if answer.content else "none"
     return f"Use this context: {context_text}"
 

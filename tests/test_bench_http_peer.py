@@ -219,6 +219,8 @@ peer = pytest.mark.timeout(900)
 
 TINY = Settings(rounds=1, scale=0.01)
 HTTP_KEYS = [
+    "official-http-modern-seq",
+    "official-http-modern-32",
     "official-http-sse-seq",
     "official-http-sse-32",
     "official-http-json-seq",

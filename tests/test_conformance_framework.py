@@ -344,7 +344,7 @@ def test_cli_server_run_writes_reports_and_honours_a_baseline(tmp_path: Path) ->
         "see https://modelcontextprotocol.io/specification/2025-06-18/basic/lifecycle#version-negotiation"
         in done.stdout
     )
-    assert "refused initialize at 2025-06-18" in done.stdout
+    assert "refused initialize (or server/discover) at 2025-06-18" in done.stdout
     report = json.loads((tmp_path / "out.json").read_text())
     assert report["ok"] is False
     baseline = tmp_path / "baseline.yml"
@@ -367,7 +367,7 @@ def test_cli_server_run_writes_reports_and_honours_a_baseline(tmp_path: Path) ->
 
 def test_cli_errors_are_one_line_with_status_2(tmp_path: Path) -> None:
     done = _cli("server", "--command", shlex.join([PYTHON, str(FAKE), "wrong-version"]), "--quiet")
-    assert done.returncode == 2 and "answered initialize at no revision" in done.stderr
+    assert done.returncode == 2 and "answered initialize (or server/discover) at no revision" in done.stderr
     done = _cli(
         "server", "--url", "http://127.0.0.1:1/mcp", "--expected-failures", str(tmp_path / "missing.yml")
     )

@@ -706,12 +706,14 @@ class StreamableHttpApp:
         return revision is not None and revision.era == "modern" and bool(self.server.modern_versions)
 
     def _is_modern_post(self, header: str | None, item: Message | list[Any]) -> bool:
-        """Whether a POST is of the modern era: its version header says so, or, with no header
-        (or one naming a version we do not know), its body carries the modern envelope."""
+        """Whether a POST is of the modern era: its body carries the modern envelope, or its
+        version header names a modern revision. A body with the envelope under a header naming
+        a legacy revision is modern too: refused for the mismatch (-32020), not taken for a
+        legacy request without a session."""
+        if isinstance(item, Request) and modern.is_modern(item.params):
+            return True
         revision = revisions.REVISIONS.get(header) if header is not None else None
-        if revision is not None:
-            return revision.era == "modern"
-        return isinstance(item, Request) and modern.is_modern(item.params)
+        return revision is not None and revision.era == "modern"
 
     async def _modern_post(
         self,

@@ -1,0 +1,203 @@
+"""The 2026-07-28 server scenarios: our server passes them, and each fault fails its own checks.
+
+The server under test is our own, served in-process over HTTP (and once over stdio); each
+fault is one rule of the revision broken by patching the server for the length of a test,
+and the test asserts the exact ``scenario/check`` ids that fail.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance._model import Status, server_scenarios
+from conformance._peer import HttpChannel
+from conformance._runner import Options, ServerTarget, probe_revisions, run_server_suite, select
+from conformance.scenarios import server_modern
+from mcpcore import modern
+from mcpcore import server as server_module
+from mcpcore.errors import McpError
+from mcpcore.revisions import HANDSHAKE_VERSIONS
+from tests.http_util import http_app
+from transports.http import _app
+
+pytestmark = pytest.mark.anyio
+
+ROOT = Path(__file__).resolve().parent.parent
+MODERN = "2026-07-28"
+SCENARIOS = [name for name, s in server_scenarios().items() if s.revisions == (MODERN,)]
+
+
+def reference() -> Any:
+    from conformance.everything_server import server
+
+    return server
+
+
+async def flagged(target: ServerTarget, scenarios: list[str] | None = None) -> dict[str, Status]:
+    chosen = select(scenarios or SCENARIOS, server_scenarios())
+    results = await run_server_suite(target, chosen, [MODERN], Options(timeout=10))
+    assert results
+    return {
+        check.id: check.status
+        for result in results
+        for check in result.checks
+        if check.status in (Status.FAILED, Status.WARNING)
+    }
+
+
+def test_the_modern_scenarios_are_registered() -> None:
+    assert set(SCENARIOS) >= {
+        "discover",
+        "envelope",
+        "result-fields",
+        "removed-methods",
+        "input-required",
+        "listen-ack",
+        "no-log-without-level",
+        "routing-headers",
+    }
+
+
+async def test_the_reference_server_passes_them_over_http() -> None:
+    async with http_app(reference()) as (url, _):
+        target = ServerTarget(url=url)
+        assert MODERN in await probe_revisions(target, Options(timeout=10), [MODERN])
+        assert await flagged(target) == {}
+
+
+async def test_the_reference_server_passes_them_over_stdio() -> None:
+    command = shlex.join(
+        [sys.executable, "-m", "mcpcore", "serve", "conformance/everything_server.py:server"]
+    )
+    assert await flagged(ServerTarget(command=command, cwd=str(ROOT))) == {}
+
+
+async def test_a_legacy_only_server_is_not_probed_as_modern() -> None:
+    server = reference()
+    saved = server.modern_versions
+    server.modern_versions = ()
+    try:
+        async with http_app(server) as (url, _):
+            assert await probe_revisions(ServerTarget(url=url), Options(timeout=10), [MODERN]) == []
+    finally:
+        server.modern_versions = saved
+
+
+def _no_cache_hints(finish: Callable[..., Any]) -> Callable[..., Any]:
+    def patched(scope: Any, method: str, result: Any) -> Any:
+        out = finish(scope, method, result)
+        if isinstance(out, dict):
+            out.pop("ttlMs", None)
+        return out
+
+    return patched
+
+
+def _no_result_type(finish: Callable[..., Any]) -> Callable[..., Any]:
+    def patched(scope: Any, method: str, result: Any) -> Any:
+        out = finish(scope, method, result)
+        if isinstance(out, dict):
+            out.pop("resultType", None)
+        return out
+
+    return patched
+
+
+FAULTS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], set[str]]] = {
+    "no cache hints": (
+        lambda mp: mp.setattr(server_module, "_finish", _no_cache_hints(server_module._finish)),
+        {
+            "discover/cache-hints",
+            "result-fields/tools-list-cache-hints",
+            "result-fields/prompts-list-cache-hints",
+            "result-fields/resources-list-cache-hints",
+        },
+    ),
+    "no resultType": (
+        lambda mp: mp.setattr(server_module, "_finish", _no_result_type(server_module._finish)),
+        {
+            "discover/result-type",
+            "result-fields/tools-list-result-type",
+            "result-fields/prompts-list-result-type",
+            "result-fields/resources-list-result-type",
+        },
+    ),
+    "headers not checked": (
+        lambda mp: mp.setattr(_app.StreamableHttpApp, "_check_routing_headers", lambda *a: None),
+        {
+            "routing-headers/missing-method-header",
+            "routing-headers/method-mismatch",
+            "routing-headers/version-mismatch",
+            "routing-headers/name-mismatch",
+        },
+    ),
+    "state not verified": (
+        lambda mp: mp.setattr(
+            modern.StateSealer,
+            "open",
+            lambda self, state, method, params, principal=None: modern.RoundState({}, ("user_name",), 1),
+        ),
+        {"input-required/tampered-state"},
+    ),
+    "logs without a level": (
+        lambda mp: mp.setattr(
+            server_module.ModernRequest,
+            "__init__",
+            _loud(server_module.ModernRequest.__init__),
+        ),
+        {"no-log-without-level/silent"},
+    ),
+}
+
+
+def _loud(init: Callable[..., None]) -> Callable[..., None]:
+    def patched(self: Any, *args: Any) -> None:
+        init(self, *args)
+        self.log_level = self.log_level or "debug"  # as if every request had asked for logs
+
+    return patched
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+async def test_each_fault_fails_exactly_its_checks(fault: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    apply, expected = FAULTS[fault]
+    apply(monkeypatch)
+    async with http_app(reference()) as (url, _):
+        found = await flagged(ServerTarget(url=url))
+    assert set(found) == expected, found
+    assert all(status is Status.FAILED for status in found.values())
+
+
+async def test_an_unsupported_version_error_that_lists_nothing_fails() -> None:
+    original = modern.read_envelope
+
+    def stingy(params: Any, supported: Any) -> Any:
+        try:
+            return original(params, supported)
+        except McpError as exc:
+            if exc.code == -32022:
+                exc.data = {"requested": exc.data["requested"]}
+            raise
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(server_module, "read_envelope", stingy)
+        mp.setattr(modern, "read_envelope", stingy)  # the HTTP app reads it from the module
+        async with http_app(reference()) as (url, _):
+            found = await flagged(ServerTarget(url=url), ["envelope"])
+    assert found == {"envelope/unsupported-version": Status.FAILED}
+
+
+def test_routing_headers_mirror_the_body() -> None:
+    class Fake:
+        channel = object.__new__(HttpChannel)
+
+    params = {"_meta": server_modern.envelope(MODERN), "name": "echo"}
+    headers = server_modern.routing_headers(Fake(), "tools/call", params)  # type: ignore[arg-type]
+    assert headers == {"mcp-method": "tools/call", "mcp-protocol-version": MODERN, "mcp-name": "echo"}
+    assert HANDSHAKE_VERSIONS[-1] != MODERN
