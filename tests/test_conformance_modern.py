@@ -89,29 +89,22 @@ async def test_a_legacy_only_server_is_not_probed_as_modern() -> None:
         server.modern_versions = saved
 
 
-def _no_cache_hints(finish: Callable[..., Any]) -> Callable[..., Any]:
+def _dropping(key: str) -> Callable[[pytest.MonkeyPatch], None]:
+    """A fault: every modern result loses ``key`` on its way out."""
+    finish = server_module._finish
+
     def patched(scope: Any, method: str, result: Any) -> Any:
         out = finish(scope, method, result)
         if isinstance(out, dict):
-            out.pop("ttlMs", None)
+            out.pop(key, None)
         return out
 
-    return patched
-
-
-def _no_result_type(finish: Callable[..., Any]) -> Callable[..., Any]:
-    def patched(scope: Any, method: str, result: Any) -> Any:
-        out = finish(scope, method, result)
-        if isinstance(out, dict):
-            out.pop("resultType", None)
-        return out
-
-    return patched
+    return lambda mp: mp.setattr(server_module, "_finish", patched)
 
 
 FAULTS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], set[str]]] = {
     "no cache hints": (
-        lambda mp: mp.setattr(server_module, "_finish", _no_cache_hints(server_module._finish)),
+        _dropping("ttlMs"),
         {
             "discover/cache-hints",
             "result-fields/tools-list-cache-hints",
@@ -120,7 +113,7 @@ FAULTS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], set[str]]] = {
         },
     ),
     "no resultType": (
-        lambda mp: mp.setattr(server_module, "_finish", _no_result_type(server_module._finish)),
+        _dropping("resultType"),
         {
             "discover/result-type",
             "result-fields/tools-list-result-type",

@@ -33,7 +33,7 @@ from typing import Any
 
 from conformance._model import server_scenario
 from conformance._peer import HttpChannel, Reply, Session
-from conformance._runner import ServerTest
+from conformance._runner import Check, ServerTest
 
 MODERN = ("2026-07-28",)
 VERSION_KEY = "io.modelcontextprotocol/protocolVersion"
@@ -102,6 +102,18 @@ def _status(reply: Reply) -> int | None:
     return reply.http.status if reply.http is not None else None
 
 
+def _refused_with(c: Check, reply: Reply, code: int, status: int | None) -> None:
+    """The reply is the error ``code``, and over HTTP (``status`` not None) that status."""
+    c.equal(reply.error_code, code, "the error code", reply.message)
+    if status is not None:
+        c.equal(_status(reply), status, "the HTTP status")
+
+
+async def _tool_names(t: ServerTest, session: Session) -> set[Any]:
+    tools = await ask(t, session, "tools/list")
+    return {tool.get("name") for tool in (tools.result or {}).get("tools", []) if isinstance(tool, dict)}
+
+
 # -- discover and the envelope ------------------------------------------------------------------
 
 
@@ -159,9 +171,7 @@ async def envelope_rules(t: ServerTest) -> None:
             headers["mcp-protocol-version"] = t.revision
         reply = await session.request("tools/list", params, headers=headers)
         with t.check(name, META) as c:
-            c.equal(reply.error_code, -32602, "the error code", reply.message)
-            if http:
-                c.equal(_status(reply), 400, "the HTTP status")
+            _refused_with(c, reply, -32602, 400 if http else None)
     wrong = "1999-01-01"
     params = {"_meta": {**full, VERSION_KEY: wrong}}
     headers = routing_headers(session, "tools/list", params)
@@ -176,7 +186,7 @@ async def envelope_rules(t: ServerTest) -> None:
         )
         c.equal(data.get("requested"), wrong, "data.requested")
         if http:
-            c.equal(_status(reply), 400, "the HTTP status")
+            c.equal(_status(reply), 400, "the HTTP status of an unsupported version")
 
 
 @server_scenario(
@@ -226,9 +236,7 @@ async def removed_methods(t: ServerTest) -> None:
     ):
         reply = await ask(t, session, method, params)
         with t.check(method.replace("/", "-"), HTTP_VERSION if http else VERSIONING) as c:
-            c.equal(reply.error_code, -32601, "the error code", reply.message)
-            if http:
-                c.equal(_status(reply), 404, "the HTTP status")
+            _refused_with(c, reply, -32601, 404 if http else None)
 
 
 # -- input required, listen, logs ---------------------------------------------------------------
@@ -240,9 +248,7 @@ async def removed_methods(t: ServerTest) -> None:
 async def input_required(t: ServerTest) -> None:
     session = await modern_session(t)
     caps: dict[str, Any] = {"elicitation": {}}
-    tools = await ask(t, session, "tools/list")
-    names = {tool.get("name") for tool in (tools.result or {}).get("tools", []) if isinstance(tool, dict)}
-    if INPUT_TOOL not in names:
+    if INPUT_TOOL not in await _tool_names(t, session):
         t.skip("first-round", MRTR, f"the server has no {INPUT_TOOL} tool to ask for input with")
         return
     first = await ask(t, session, "tools/call", {"name": INPUT_TOOL, "arguments": {}}, capabilities=caps)
@@ -314,9 +320,7 @@ async def listen_ack(t: ServerTest) -> None:
 )
 async def no_log_without_level(t: ServerTest) -> None:
     session = await modern_session(t)
-    tools = await ask(t, session, "tools/list")
-    names = {tool.get("name") for tool in (tools.result or {}).get("tools", []) if isinstance(tool, dict)}
-    if LOGGING_TOOL not in names:
+    if LOGGING_TOOL not in await _tool_names(t, session):
         t.skip("silent", "server/utilities/logging", f"the server has no {LOGGING_TOOL} tool that logs")
         return
     reply = await ask(t, session, "tools/call", {"name": LOGGING_TOOL, "arguments": {}})
@@ -355,8 +359,7 @@ async def http_headers(t: ServerTest) -> None:
     for name, headers in cases.items():
         reply = await session.request("tools/list", body, headers=headers)
         with t.check(name, HTTP_HEADERS) as c:
-            c.equal(_status(reply), 400, "the HTTP status")
-            c.equal(reply.error_code, -32020, "the error code", reply.message)
+            _refused_with(c, reply, -32020, 400)
     call = {"_meta": envelope(t.revision), "name": "no-such-tool", "arguments": {}}
     reply = await session.request(
         "tools/call",
@@ -364,8 +367,7 @@ async def http_headers(t: ServerTest) -> None:
         headers={"mcp-protocol-version": t.revision, "mcp-method": "tools/call", "mcp-name": "other"},
     )
     with t.check("name-mismatch", HTTP_HEADERS) as c:
-        c.equal(_status(reply), 400, "the HTTP status")
-        c.equal(reply.error_code, -32020, "the error code", reply.message)
+        _refused_with(c, reply, -32020, 400)
     info = await t.raw("GET", headers={"accept": "text/event-stream", "mcp-protocol-version": t.revision})
     with t.check("get-not-allowed", "basic/transports/streamable-http") as c:
         c.equal(info.status, 405, "the HTTP status of GET")
