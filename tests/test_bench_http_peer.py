@@ -239,6 +239,8 @@ def test_http_workloads_are_named_as_the_table_needs() -> None:
     workloads = official.HTTP_WORKLOADS
     assert [w.key for w in workloads] == HTTP_KEYS
     assert [w.transport for w in workloads] == [
+        "http-modern",
+        "http-modern",
         "http-sse",
         "http-sse",
         "http-json",
@@ -250,10 +252,11 @@ def test_http_workloads_are_named_as_the_table_needs() -> None:
         assert w.implementation == "official SDK 2.3.0"
         assert "(asyncio)" in w.name  # the worker's loop, whatever the harness runs on
         assert w.baseline is None and w.peer is None  # ours point at these, not the other way
-    assert [w.unit for w in workloads][:4] == ["calls/s"] * 4
-    assert workloads[4].unit == "connects/s (1/latency)"
-    assert (workloads[5].kind, workloads[5].unit) == ("value", "KiB RSS per session")
-    assert workloads[5].ops == 1_000  # a thousand sessions at --scale 1
+    assert [w.unit for w in workloads][:6] == ["calls/s"] * 6
+    assert "2026-07-28" in workloads[0].name and "2026-07-28" in workloads[1].name
+    assert workloads[6].unit == "connects/s (1/latency)"
+    assert (workloads[7].kind, workloads[7].unit) == ("value", "KiB RSS per session")
+    assert workloads[7].ops == 1_000  # a thousand sessions at --scale 1
     # The keys of the table are unique across every peer family.
     every = official.WORKLOADS + official.LEGACY_WORKLOADS + official.STDIO_WORKLOADS + workloads
     assert len({w.key for w in every}) == len(every)
