@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import decimal
 import hashlib
 import hmac
 import secrets
@@ -77,15 +78,17 @@ _LEVELS: Final = frozenset(LOGGING_LEVELS)
 
 
 def is_modern(params: Any) -> bool:
-    """Whether a request's params carry the modern envelope (its protocol-version key).
+    """Whether a request's params carry the modern envelope (one of its required keys).
 
-    Only the presence of the key counts: a malformed envelope is still a modern request, and
-    is refused by the modern rules (-32602), not taken for a legacy one.
+    Only the presence of a key counts: a malformed envelope is still a modern request, and is
+    refused by the modern rules (-32602), not taken for a legacy one.
     """
     if type(params) is not dict:
         return False
     meta = params.get("_meta")
-    return type(meta) is dict and PROTOCOL_VERSION in meta
+    # Either required key makes it modern: no legacy client sends them, and a modern request
+    # missing the other one is then refused as the modern era says (-32602).
+    return type(meta) is dict and (PROTOCOL_VERSION in meta or CLIENT_CAPABILITIES in meta)
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,8 +386,8 @@ def header_matches(param: HeaderParameter, header: str | None, value: Any) -> bo
         if type(value) is not int:
             return False
         try:
-            return int(text) == value  # compared as numbers: "007" is 7
-        except ValueError:
+            return decimal.Decimal(text.strip()) == value  # as numbers: "007" and "42.0" match
+        except decimal.InvalidOperation:
             return False
     if param.type == "boolean":
         return type(value) is bool and text == ("true" if value else "false")

@@ -882,6 +882,9 @@ class ServerSession(_Scope):
         self._roots_generation = 0  # bumped by each roots/list_changed: a stale answer is not cached
         self._init_answer: dict[RequestId, dict[str, Any] | McpError] = {}
         self._modern = bool(server.modern_versions)
+        # A server of the modern era only has no legacy reading of anything: every request is
+        # judged by its envelope (a missing one is -32602, not "before initialize").
+        self._modern_only = self._modern and not server.versions
         for method, handler in _HANDLERS.items():
             dispatcher.on_request(
                 method, self._route(handler) if self._modern else functools.partial(handler, self)
@@ -898,7 +901,7 @@ class ServerSession(_Scope):
         legacy = functools.partial(handler, self)
 
         async def route(ctx: RequestContext) -> Any:
-            if is_modern(ctx.request.params):
+            if self._modern_only or is_modern(ctx.request.params):
                 return await _serve_modern(self, handler, ctx)
             return await legacy(ctx)
 
@@ -907,7 +910,7 @@ class ServerSession(_Scope):
     def _admit(self, request: Request) -> None:
         """Judge a request in the state its arrival finds (called by the dispatcher, in order)."""
         method = request.method
-        if self._modern and (method in MODERN_ONLY or is_modern(request.params)):
+        if self._modern and (self._modern_only or method in MODERN_ONLY or is_modern(request.params)):
             return  # no session state applies: its handler judges it by its envelope alone
         if method not in self._allowed:
             raise self._refusal(method)
@@ -1208,6 +1211,10 @@ class ModernRequest(_Scope):
 async def _serve_modern(session: ServerSession, handler: _Handler, ctx: RequestContext) -> Any:
     """Serve one request of the modern era: envelope, gates, input rounds, result fields."""
     server = session.server
+    if ctx.method == "initialize" and not is_modern(ctx.request.params):
+        # Only a server of the modern era alone gets here with a handshake: say what it speaks,
+        # as legacy clients have no other way to find out.
+        return _initialize_now(session, ctx.request.params)  # raises, naming the versions
     envelope = read_envelope(ctx.request.params, server.supported_versions)
     revision = envelope.revision
     method = ctx.method
@@ -1389,7 +1396,11 @@ async def _listen(scope: _Scope, ctx: RequestContext) -> Any:
                 await ctx.notify(method, params)
     finally:
         server.listeners.discard(listener)
-    # The server ended it (shutdown): a result tells the client it ended gracefully.
+    # The server ended it (shutdown). Where requests share one channel (stdio, memory), it says
+    # so with notifications/cancelled for the listen request, as the stdio binding asks; then,
+    # everywhere, a result tells the client it ended gracefully.
+    if lookup is None:
+        await ctx.notify("notifications/cancelled", {"requestId": ctx.id, "reason": "the server ended it"})
     return {"_meta": dict(tag)}
 
 
@@ -1697,6 +1708,8 @@ class Context:
             # An empty elicitation capability means form mode only.
             modes = {m for m in ("form", "url") if m in declared} or {"form"}
             if mode not in modes:
+                if self._scope.modern:
+                    raise MissingClientCapability(f"elicitation.{mode}", f"elicit in {mode} mode")
                 raise CapabilityError(
                     f"elicitation.{mode}", f"cannot elicit: the client does not support {mode} mode"
                 )

@@ -5,6 +5,11 @@ a request or notification, the result of a response) against its own definition,
 method. The payload check is *strict*: every definition of the schema with ``properties`` is
 made to refuse properties it does not list, so a field that a revision lacks (a ``title`` sent
 to a 2024-11-05 peer, say) fails. The official files stay where they are (see ``tests.spec``).
+
+A client that speaks both eras asks ``server/discover`` before it falls back to ``initialize``:
+that probe and its answer are 2026-07-28 traffic even in a legacy session, so they are checked
+against the modern revision the probe names. Once ``initialize`` has travelled, the session's
+revision alone applies, and a message of the other era fails.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from typing import Any
 import anyio
 import orjson
 
+from mcpcore import modern
 from mcpcore.dispatcher import Incoming, Receiver, Transport
+from mcpcore.revisions import MODERN_VERSIONS
 from mcpcore.wire import (
     DecodeError,
     ErrorResponse,
@@ -102,6 +109,15 @@ def _payload(revision: str, definition: str, message: dict[str, Any]) -> dict[st
     return {k: v for k, v in message.items() if k not in ("jsonrpc", "id")}
 
 
+def _probe_revision(message: dict[str, Any]) -> str:
+    """The modern revision a ``server/discover`` probe names in its envelope."""
+    params = message.get("params")
+    meta = params.get("_meta") if isinstance(params, dict) else None
+    version = meta.get(modern.PROTOCOL_VERSION) if isinstance(meta, dict) else None
+    assert version in MODERN_VERSIONS, f"a server/discover probe names no modern revision: {message}"
+    return str(version)
+
+
 def check(revision: str, definition: str, value: Any) -> None:
     """Raise AssertionError if ``value`` does not conform to ``definition`` (strictly)."""
     errors = sorted(_validator(revision, definition, True).iter_errors(value), key=str)
@@ -134,30 +150,40 @@ class Capture:
         """Check every captured message; returns how many were checked."""
         revision = revision or self.revision
         assert revision is not None, "no initialize result was captured"
-        pending: dict[tuple[str, RequestId], str] = {}
+        pending: dict[tuple[str, RequestId | None], tuple[str, str]] = {}  # -> (method, revision)
+        started = False  # whether initialize has travelled: then the session's revision rules
         checked = 0
         for direction, message in self.messages:
             if message in self.exempt:
                 continue
-            _validator(revision, "JSONRPCMessage", False).validate(message)
             method = message.get("method")
+            era = revision  # the revision this message is checked against
             if isinstance(method, str):
-                definition = _by_method(revision, method)
-                assert definition is not None, f"{method} does not exist in revision {revision}"
+                started = started or method == "initialize"
+                if method == "server/discover" and not started:
+                    era = _probe_revision(message)  # the era probe, before any session
+                _validator(era, "JSONRPCMessage", False).validate(message)
+                definition = _by_method(era, method)
+                assert definition is not None, f"{method} does not exist in revision {era}"
                 if "id" in message:
-                    pending[direction, message["id"]] = method
-                check(revision, definition, _payload(revision, definition, message))
-            elif "result" in message:
-                # The answer travels the other way from its request.
+                    pending[direction, message["id"]] = method, era
+                check(era, definition, _payload(era, definition, message))
+            else:
+                # The answer travels the other way from its request, in its request's era.
                 other = "in" if direction == "out" else "out"
-                asked = pending.pop((other, message["id"]), None)
-                if asked is None and any(m.get("id") == message["id"] for m in self.exempt):
-                    continue  # the answer to an exempt request
-                assert asked is not None, f"an answer to an unknown request: {message}"
-                result = message["result"]
-                kind = result.get("resultType") if isinstance(result, dict) else None
-                # 2026-07-28: an input-required result answers a request in place of its own.
-                check(revision, "InputRequiredResult" if kind == "input_required" else RESULTS[asked], result)
+                asked = pending.pop((other, message.get("id")), None)
+                if asked is not None:
+                    era = asked[1]
+                _validator(era, "JSONRPCMessage", False).validate(message)
+                if "result" in message:
+                    if asked is None and any(m.get("id") == message["id"] for m in self.exempt):
+                        continue  # the answer to an exempt request
+                    assert asked is not None, f"an answer to an unknown request: {message}"
+                    result = message["result"]
+                    kind = result.get("resultType") if isinstance(result, dict) else None
+                    # 2026-07-28: an input-required result answers a request in place of its own.
+                    name = "InputRequiredResult" if kind == "input_required" else RESULTS[asked[0]]
+                    check(era, name, result)
             checked += 1
         return checked
 

@@ -16,11 +16,12 @@ import anyio
 import pydantic
 import pytest
 
+from mcpcore import client as client_module
 from mcpcore import content
 from mcpcore import server as server_module
 from mcpcore.content import text_of
 from mcpcore.errors import INVALID_PARAMS, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND, McpError
-from mcpcore.revisions import HANDSHAKE_VERSIONS
+from mcpcore.revisions import HANDSHAKE_VERSIONS, LATEST_HANDSHAKE
 from mcpcore.server import CapabilityError, Completion, Context, Server, ToolResult
 from mcpcore.types import LoggingLevel
 from tests.legacy import LegacyClient as Client
@@ -144,6 +145,32 @@ async def test_server_answers_its_newest_revision_for_an_unknown_one() -> None:
         assert client.protocol_version == "2025-06-18"
         await client.ping()
     capture.validate()
+
+
+async def test_the_era_probe_is_checked_as_modern_traffic_and_the_session_as_legacy() -> None:
+    # A client of both eras asks server/discover first; a legacy-only server refuses it, and the
+    # session that follows is a handshake one. The probe and its refusal are 2026-07-28 messages.
+    server = make_server(versions=HANDSHAKE_VERSIONS)
+    async with served(server) as (transport, capture), client_module.Client(transport) as client:
+        assert not client.modern and client.protocol_version == HANDSHAKE_VERSIONS[-1]
+        await client.ping()
+    (probe,) = capture.sent("server/discover")
+    methods = [m.get("method") for d, m in capture.messages if d == "out"]
+    assert methods[:3] == ["server/discover", "initialize", "notifications/initialized"]
+    refusal = next(m for d, m in capture.messages if d == "in" and m.get("id") == probe["id"])
+    assert refusal["error"]["code"] == METHOD_NOT_FOUND
+    assert capture.validate() == len(capture.messages)
+
+    # The probe is held to the 2026-07-28 schema, strictly: a field it lacks fails.
+    probe["params"]["unknown"] = True
+    with pytest.raises(AssertionError, match=r"DiscoverRequest \(2026-07-28\) rejects"):
+        capture.validate()
+    del probe["params"]["unknown"]
+    # Once initialize has travelled, the session's revision alone applies: a late probe fails.
+    capture.messages.append(("out", {**probe, "id": 999}))
+    wrong_era = f"server/discover does not exist in revision {LATEST_HANDSHAKE}"
+    with pytest.raises(AssertionError, match=wrong_era):
+        capture.validate()
 
 
 async def test_client_refuses_a_revision_it_does_not_speak() -> None:

@@ -7,8 +7,8 @@ is checked, and how strongly, follows the revision's text:
 
 * ``server/discover`` MUST be implemented; its result carries the supported versions, the
   capabilities and the caching hints, and SHOULD carry ``serverInfo`` in ``_meta``;
-* a request without the required ``_meta`` keys is refused with -32602 (over stdio only the
-  case that still names the version is checked: without it a request is era-ambiguous), one naming an
+* a request without the required ``_meta`` keys is refused with -32602 (over stdio a request
+  with no envelope at all is era-ambiguous, and not judged), one naming an
   unsupported version with -32022 listing the supported ones and echoing the requested one,
   and over HTTP both with 400;
 * every result carries ``resultType``; the six cacheable ones ``ttlMs`` (>= 0) and
@@ -158,13 +158,15 @@ async def envelope_rules(t: ServerTest) -> None:
     session = await modern_session(t)
     full = envelope(t.revision)
     http = isinstance(session.channel, HttpChannel)
-    cases = {"missing-capabilities": {"_meta": {k: v for k, v in full.items() if k != CAPABILITIES_KEY}}}
+    cases = {
+        "missing-capabilities": {"_meta": {k: v for k, v in full.items() if k != CAPABILITIES_KEY}},
+        "missing-version": {"_meta": {k: v for k, v in full.items() if k != VERSION_KEY}},
+    }
     if http:
         # Over HTTP the version header makes the request modern whatever its body. On stdio a
-        # request without the version in _meta is era-ambiguous: a server that also speaks the
+        # request with no envelope at all is era-ambiguous: a server that also speaks the
         # handshake era may take it for a legacy request sent before initialize.
         cases["missing-meta"] = {}
-        cases["missing-version"] = {"_meta": {k: v for k, v in full.items() if k != VERSION_KEY}}
     for name, params in cases.items():
         headers = routing_headers(session, "tools/list", params) or None
         if headers is not None:

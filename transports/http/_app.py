@@ -640,6 +640,19 @@ class StreamableHttpApp:
         if self.server.modern_versions and self._is_modern_post(header, item):
             await self._modern_post(ex, principal, item, header, accepts_json, accepts_sse, receive, send)
             return
+        if not self.server.versions:
+            # A server of the modern era only: a request without its headers and envelope is
+            # refused, naming the versions it speaks (legacy clients cannot find out otherwise).
+            supported = list(self.server.supported_versions)
+            rid = item.id if isinstance(item, Request) else None
+            raise _Refused(
+                400,
+                f"Unsupported protocol version: this server speaks only {', '.join(supported)}, "
+                "with the _meta envelope and the MCP-Protocol-Version header on every request",
+                code=UNSUPPORTED_PROTOCOL_VERSION,
+                rid=rid,
+                data={"supported": supported, "requested": header},
+            )
         messages: list[Any] = item if isinstance(item, list) else [item]
         requests = [m for m in messages if isinstance(m, Request)]
         ex.mcp_method = requests[0].method if requests else "notification"
@@ -743,7 +756,9 @@ class StreamableHttpApp:
         request = item
         rid = request.id
         ex.mcp_method = request.method
-        if not modern.is_modern(request.params):
+        params = request.params
+        meta = params.get("_meta") if isinstance(params, dict) else None
+        if not isinstance(meta, dict) or modern.PROTOCOL_VERSION not in meta:
             raise _Refused(
                 400,
                 f"params._meta[{modern.PROTOCOL_VERSION!r}] is required in this protocol revision",
