@@ -1,15 +1,18 @@
 """The suite's own message models (``conformance._models``) against the official schemas.
 
-Four checks: the models have the fields, required fields and union members of each revision's
-schema, definition by definition; every message of a real session between our client and
-server, on every revision, passes them; hand-written messages (valid, invalid, and names of a
-later revision) get the verdict the official schema gives, plus the stricter rules on top; and
-random or mutated messages never crash them and, again, get the schema's verdict.
+Four checks, on the four handshake revisions and on the stateless 2026-07-28: the models have
+the fields, required fields and union members of each revision's schema, definition by
+definition; every message of a real session between our client and server, on every revision,
+passes them; hand-written messages (valid, invalid, and names of another revision) get the
+verdict the official schema gives, plus the stricter rules on top; and random or mutated
+messages never crash them and, again, get the schema's verdict. (The official example messages
+of 2026-07-28 are run through them in ``tests/test_spec_examples_2026.py``.)
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from functools import cache
 from typing import Annotated, Any
@@ -25,11 +28,11 @@ from conformance._models import Problem, RevisionError, check_message, validate_
 from mcpcore import content
 from mcpcore.client import Client
 from mcpcore.errors import McpError
-from mcpcore.revisions import HANDSHAKE_VERSIONS, REVISIONS
+from mcpcore.revisions import HANDSHAKE_VERSIONS, REVISIONS, VERSIONS
 from mcpcore.server import Context, Server
 from mcpcore.types import LoggingLevel
 from tests.schema_check import RESULTS, Capture, _by_method, _payload, _validator, served
-from tests.spec import definitions, needs_spec
+from tests.spec import SPEC_DIR, definitions, needs_spec, union_methods
 
 Sender = _models.Sender
 Sent = tuple[Sender, Any, str | None]  # who sent it, the message, the method a response answers
@@ -37,6 +40,7 @@ Sent = tuple[Sender, Any, str | None]  # who sent it, the message, the method a 
 PNG = "iVBORw0KGgo="  # base64 of the PNG signature
 ICON = {"src": "https://example.com/icon.png", "mimeType": "image/png", "sizes": ["48x48"]}
 LATEST = HANDSHAKE_VERSIONS[-1]
+MODERN = "2026-07-28"
 
 
 # -- the official verdict -------------------------------------------------------------------------
@@ -50,28 +54,70 @@ _TASK_RESULTS = {
 _AUGMENTED = {"tools/call", "sampling/createMessage", "elicitation/create"}
 
 
+@cache
+def _official(revision: str, definition: str) -> Any:
+    """The official validator of ``definition``, with one correction for 2026-07-28: its
+    schema.json types a JSONValue as an object, array, string, integer or boolean, where
+    schema.ts (the source of truth, which the JSON is generated from) allows any number and null
+    too. Our models follow schema.ts, so the verdict they are held to does as well."""
+    if revision != MODERN:
+        return _validator(revision, definition, False)
+    import jsonschema
+
+    schema = json.loads((SPEC_DIR / revision / "schema.json").read_text(encoding="utf-8"))
+    schema["$defs"]["JSONValue"] = {}  # any JSON value
+    return jsonschema.Draft202012Validator({**schema, "$ref": f"#/$defs/{definition}"})
+
+
+@cache
+def _removed_methods(revision: str) -> frozenset[str]:
+    """Methods that a handshake revision's message unions hold and ``revision``'s do not (bar
+    the tasks, which 2026-07-28 leaves to an extension): the revision's schema refuses them."""
+    unions = ("ClientRequest", "ServerRequest", "ClientNotification", "ServerNotification")
+    own = {name for union in unions for name in union_methods(revision, union)}
+    older = {
+        name for rev in HANDSHAKE_VERSIONS if rev < revision for u in unions for name in union_methods(rev, u)
+    }
+    return frozenset(name for name in older - own if "tasks/" not in name)
+
+
+def _result_definitions(revision: str, method: str) -> list[str]:
+    """The definitions a result of ``method`` may match: from 2026-07-28 the schema says so in
+    the method's own response definition (``CallToolResultResponse``: an input-required result
+    or a CallToolResult); before, the method's result, or a task where one may be asked for."""
+    defs = definitions(revision)
+    wanted = {**RESULTS, **_TASK_RESULTS}.get(method, "Result")
+    response = defs.get(f"{wanted}Response")
+    if response is not None:
+        node = response["properties"]["result"]
+        return [member["$ref"].rsplit("/", 1)[-1] for member in node.get("anyOf", [node])]
+    names = [wanted if wanted in defs else "Result"]
+    if method in _AUGMENTED and "CreateTaskResult" in defs:
+        names.append("CreateTaskResult")
+    return names
+
+
 def official_valid(revision: str, message: Any, method: str | None = None) -> bool:
     """Whether the official schema accepts ``message``, checked as the suite's schema check does:
     the envelope against JSONRPCMessage, then the payload against the definition of its method
-    (a result against the result of ``method``, or a task where the request could ask for one)."""
-    if not _validator(revision, "JSONRPCMessage", False).is_valid(message):
+    (a result against the result of ``method``, or a task where the request could ask for one);
+    in 2026-07-28 a method that only the handshake revisions have is refused too."""
+    if not _official(revision, "JSONRPCMessage").is_valid(message):
         return False
     items = message if isinstance(message, list) else [message]
-    defs = definitions(revision)
     for item in items:
         name = item.get("method")
         if isinstance(name, str):
+            if name in _removed_methods(revision):
+                return False
             definition = _by_method(revision, name)
             if definition is not None:
                 payload = _payload(revision, definition, item)
-                if not _validator(revision, definition, False).is_valid(payload):
+                if not _official(revision, definition).is_valid(payload):
                     return False
         elif "result" in item and method is not None and not isinstance(message, list):
-            wanted = {**RESULTS, **_TASK_RESULTS}.get(method, "Result")
-            names = [wanted if wanted in defs else "Result"]
-            if method in _AUGMENTED and "CreateTaskResult" in defs:
-                names.append("CreateTaskResult")
-            if not any(_validator(revision, name, False).is_valid(item["result"]) for name in names):
+            names = _result_definitions(revision, method)
+            if not any(_official(revision, name).is_valid(item["result"]) for name in names):
                 return False
     return True
 
@@ -342,6 +388,70 @@ async def run_session(rev: str) -> list[Sent]:
     return sent_by(capture)
 
 
+async def run_modern_session(rev: str) -> list[Sent]:
+    """Every message of a stateless session (no handshake, an envelope per request) that uses
+    every feature of ``rev``: discovery, input-required rounds for sampling, elicitation and
+    roots, logs asked for per request, progress, cancellation and a listen stream."""
+    server = corpus_server()
+    async with (
+        served(server) as (transport, capture),
+        Client(
+            transport,
+            versions=[rev],
+            title="Corpus client",
+            icons=[ICON],  # type: ignore[list-item]
+            sampling=sampler,
+            sampling_tools=True,
+            elicitation=elicitor,
+            elicitation_modes=("form", "url"),
+            roots=["file:///work", {"uri": "file:///home", "name": "home"}],
+        ) as client,
+    ):
+        assert client.modern
+        tools = [tool["name"] async for tool in client.list_tools()]  # several pages
+        await client.set_logging_level("debug")  # from now on in each request's _meta
+        for name in tools:
+            if name not in ("wait", "echo", "slow", "ask_url"):  # ask_url: 2025-11-25's URL ids
+                await client.call_tool(name)
+        await client.call_tool("echo", {"text": "hi"}, meta={"example.com/trace": "x"})
+        await client.call_tool("slow", {"steps": 2}, progress=lambda progress, total, message: None)
+        with pytest.raises(McpError):
+            await client.call_tool("nope")  # an error response
+        with pytest.raises(McpError):
+            await client.request("tools/call", {"name": "wait"}, timeout=0.2)  # then cancelled
+        [_ async for _ in client.list_resources()]
+        [_ async for _ in client.list_resource_templates()]
+        for uri in ("file:///readme.txt", "file:///logo.png", "users://ada/profile"):
+            await client.read_resource(uri)
+        with pytest.raises(McpError):
+            await client.read_resource("file:///missing")
+        [_ async for _ in client.list_prompts()]
+        await client.get_prompt("greet", {"name": "Ada"})
+        await client.get_prompt("show")
+        with pytest.raises(McpError):
+            await client.get_prompt("nope")
+        await client.complete({"type": "ref/prompt", "name": "greet"}, "style", "p", context={"name": "Ada"})
+        await client.complete({"type": "ref/resource", "uri": "users://{user}/profile"}, "user", "u")
+        async with client.listen(
+            tools=True, prompts=True, resources=True, uris=["file:///readme.txt"]
+        ) as sub:
+            await server.notify_resource_updated("file:///readme.txt")
+            server.add_tool(lambda: "late", name="late")
+            server.remove_prompt("show")
+            server.add_resource(lambda: "new", "file:///new.txt")
+            heard: list[str] = []
+            with anyio.fail_after(10):
+                async for note in sub:
+                    heard.append(note.method)
+                    if len(heard) == 4:
+                        break
+            server.end_subscriptions()  # the stream ends with the listen request's result
+            with anyio.fail_after(10):
+                assert [note async for note in sub] == []
+        assert len(heard) == 4
+    return sent_by(capture)
+
+
 def sent_by(capture: Capture) -> list[Sent]:
     pending: dict[tuple[str, Any], str] = {}
     out: list[Sent] = []
@@ -358,7 +468,8 @@ def sent_by(capture: Capture) -> list[Sent]:
 
 @cache
 def session(rev: str) -> tuple[Sent, ...]:
-    return tuple(anyio.run(run_session, rev))
+    run = run_session if REVISIONS[rev].era == "handshake" else run_modern_session
+    return tuple(anyio.run(run, rev))
 
 
 def methods_of(sent: tuple[Sent, ...]) -> set[str]:
@@ -410,8 +521,49 @@ def test_every_message_of_a_real_session_is_valid(rev: str) -> None:
     assert any("error" in m for _, m, _ in sent)  # error responses are part of the corpus
 
 
+def test_every_message_of_a_real_stateless_session_is_valid() -> None:
+    sent = session(MODERN)
+    for sender, message, method in sent:
+        assert check_message(MODERN, message, sender=sender, method=method) == [], (sender, message, method)
+    assert methods_of(sent) >= {
+        "server/discover",
+        "tools/list",
+        "tools/call",
+        "notifications/progress",
+        "notifications/message",
+        "notifications/cancelled",
+        "resources/list",
+        "resources/templates/list",
+        "resources/read",
+        "prompts/list",
+        "prompts/get",
+        "completion/complete",
+        "subscriptions/listen",
+        "notifications/subscriptions/acknowledged",
+        "notifications/tools/list_changed",
+        "notifications/prompts/list_changed",
+        "notifications/resources/list_changed",
+        "notifications/resources/updated",
+        "server/discover:result",
+        "tools/call:result",
+        "subscriptions/listen:result",
+    }
+    results = [m["result"] for _, m, _ in sent if isinstance(m.get("result"), dict)]
+    asked = {
+        entry["method"]
+        for result in results
+        if result.get("resultType") == "input_required"
+        for entry in result.get("inputRequests", {}).values()
+    }
+    assert asked == {"sampling/createMessage", "elicitation/create", "roots/list"}
+    retried = [m for _, m, _ in sent if "inputResponses" in (m.get("params") or {})]
+    assert retried and all(m["method"] == "tools/call" for m in retried)
+    assert all("resultType" in result for result in results)
+    assert any("error" in m for _, m, _ in sent)
+
+
 @needs_spec
-@pytest.mark.parametrize("rev", HANDSHAKE_VERSIONS)
+@pytest.mark.parametrize("rev", VERSIONS)
 def test_a_real_session_agrees_with_the_official_schema(rev: str) -> None:
     for sender, message, method in session(rev):
         assert official_valid(rev, message, method), message
@@ -876,6 +1028,312 @@ def test_every_handwritten_message_is_valid_in_the_newest_revision() -> None:
         assert validate_message(LATEST, message, sender=sender, method=method) == [], message
 
 
+# -- hand-written messages of the stateless revision ----------------------------------------------
+
+ENVELOPE = {
+    "io.modelcontextprotocol/protocolVersion": MODERN,
+    "io.modelcontextprotocol/clientCapabilities": {},
+}
+CLIENT_CAPS_2026 = {
+    "experimental": {"x": {"rate": 0.5, "off": None}},  # numbers and null: JSON values (schema.ts)
+    "roots": {},
+    "sampling": {"context": {}, "tools": {}},
+    "elicitation": {"form": {}, "url": {}},
+    "extensions": {"io.modelcontextprotocol/ui": {"mimeTypes": ["text/html;profile=mcp-app"]}},
+}
+ENVELOPE_FULL = {
+    "io.modelcontextprotocol/protocolVersion": MODERN,
+    "io.modelcontextprotocol/clientCapabilities": CLIENT_CAPS_2026,
+    "io.modelcontextprotocol/clientInfo": IMPLEMENTATION_FULL,
+    "io.modelcontextprotocol/logLevel": "notice",
+    "progressToken": 3,
+    "example.com/trace": "t",
+}
+SERVER_CAPS_2026 = {
+    "experimental": {},
+    "logging": {},
+    "completions": {},
+    "prompts": {"listChanged": True},
+    "resources": {"subscribe": True, "listChanged": True},
+    "tools": {"listChanged": True},
+    "extensions": {"io.modelcontextprotocol/tasks": {}},
+}
+SERVED_BY = {"io.modelcontextprotocol/serverInfo": IMPLEMENTATION_FULL}
+CACHE = {"ttlMs": 60000, "cacheScope": "private"}
+SUBSCRIBED = {"io.modelcontextprotocol/subscriptionId": 7}
+TOOL_2026 = {
+    **{k: v for k, v in TOOL_FULL.items() if k != "execution"},
+    "inputSchema": {"type": "object", "oneOf": [{"required": ["a"]}, {"required": ["b"]}]},
+    "outputSchema": {"type": "array", "items": {"type": "string"}},
+}
+INPUT_REQUESTS = {
+    "login": {"method": "elicitation/create", "params": {"message": "m", "requestedSchema": NEW_FORM}},
+    "link": {"method": "elicitation/create", "params": {"mode": "url", "message": "m", "url": "https://x"}},
+    "ask": {
+        "method": "sampling/createMessage",
+        "params": {
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "2+2"}], "_meta": {}}],
+            "maxTokens": 5,
+            "tools": [TOOL_2026],
+            "toolChoice": {"mode": "auto"},
+            "includeContext": "none",
+        },
+    },
+    "where": {"method": "roots/list"},
+    "where2": {"method": "roots/list", "params": {"_meta": {"k": 1}}},
+}
+INPUT_RESPONSES = {
+    "login": {"action": "accept", "content": {"s": "x", "many": ["a"], "n": 2, "b": True}},
+    "link": {"action": "decline"},
+    "ask": {"role": "assistant", "content": {"type": "text", "text": "4"}, "model": "m", "_meta": {}},
+    "where": {"roots": [{"uri": "file:///a", "name": "a", "_meta": {}}]},
+}
+
+
+def modern_request(method: str, params: dict[str, Any] | None = None, id: Any = 1) -> dict[str, Any]:
+    return request(method, {"_meta": ENVELOPE, **(params or {})}, id)
+
+
+# (sender, message, method of the request a response answers): all valid in 2026-07-28.
+HANDWRITTEN_2026: list[Sent] = [
+    ("client", modern_request("server/discover"), None),
+    ("client", request("tools/list", {"_meta": ENVELOPE_FULL, "cursor": "c"}), None),
+    ("client", modern_request("tools/call", {"name": "t", "arguments": {"a": [1, None]}}), None),
+    (
+        "client",
+        modern_request(
+            "tools/call", {"name": "t", "inputResponses": INPUT_RESPONSES, "requestState": "opaque"}, id="r2"
+        ),
+        None,
+    ),
+    ("client", modern_request("resources/list", {"cursor": "c"}), None),
+    ("client", modern_request("resources/templates/list"), None),
+    ("client", modern_request("resources/read", {"uri": "file:///a", "requestState": "s"}), None),
+    ("client", modern_request("prompts/list"), None),
+    (
+        "client",
+        modern_request("prompts/get", {"name": "p", "arguments": {"a": "b"}, "inputResponses": {}}),
+        None,
+    ),
+    (
+        "client",
+        modern_request(
+            "completion/complete",
+            {
+                "ref": {"type": "ref/resource", "uri": "u://{x}"},
+                "argument": {"name": "x", "value": "1"},
+                "context": {"arguments": {"y": "2"}},
+            },
+        ),
+        None,
+    ),
+    (
+        "client",
+        modern_request(
+            "subscriptions/listen",
+            {
+                "notifications": {
+                    "toolsListChanged": True,
+                    "promptsListChanged": False,
+                    "resourcesListChanged": True,
+                    "resourceSubscriptions": ["file:///a"],
+                }
+            },
+            id=7,
+        ),
+        None,
+    ),
+    ("client", notification("notifications/cancelled", {"requestId": 7, "reason": "done"}), None),
+    ("client", request("custom/method", {"anything": [1, 2]}), None),
+    ("client", request("tasks/get", {"taskId": "t1"}), None),  # the tasks extension's
+    ("server", notification("notifications/cancelled", {"requestId": 7}), None),
+    (
+        "server",
+        notification("notifications/message", {"level": "notice", "logger": "l", "data": 1.5, "_meta": {}}),
+        None,
+    ),
+    (
+        "server",
+        notification(
+            "notifications/progress", {"progressToken": "p", "progress": 1, "total": 2, "message": "m"}
+        ),
+        None,
+    ),
+    (
+        "server",
+        notification(
+            "notifications/subscriptions/acknowledged",
+            {"_meta": SUBSCRIBED, "notifications": {"toolsListChanged": True}},
+        ),
+        None,
+    ),
+    ("server", notification("notifications/tools/list_changed", {"_meta": SUBSCRIBED}), None),
+    ("server", notification("notifications/prompts/list_changed"), None),
+    ("server", notification("notifications/resources/list_changed", {"_meta": {}}), None),
+    (
+        "server",
+        notification("notifications/resources/updated", {"uri": "file:///a", "_meta": SUBSCRIBED}),
+        None,
+    ),
+    (
+        "server",
+        response(
+            {
+                "resultType": "complete",
+                "supportedVersions": [MODERN],
+                "capabilities": SERVER_CAPS_2026,
+                "instructions": "i",
+                "_meta": SERVED_BY,
+                "ttlMs": 0,
+                "cacheScope": "public",
+            }
+        ),
+        "server/discover",
+    ),
+    (
+        "server",
+        response({"resultType": "complete", "tools": [TOOL_2026], "nextCursor": "n", **CACHE}),
+        "tools/list",
+    ),
+    (
+        "server",
+        response(
+            {
+                "resultType": "complete",
+                "content": BLOCKS,
+                "structuredContent": [1, "two", None],
+                "isError": False,
+                "_meta": SERVED_BY,
+            }
+        ),
+        "tools/call",
+    ),
+    (
+        "server",
+        response({"resultType": "complete", "content": [], "structuredContent": "text"}),
+        "tools/call",
+    ),
+    (
+        "server",
+        response({"resultType": "input_required", "inputRequests": INPUT_REQUESTS, "requestState": "s"}),
+        "tools/call",
+    ),
+    ("server", response({"resultType": "input_required", "requestState": "s"}), "tools/call"),
+    ("server", response({"resultType": "task", "task": {"taskId": "t1"}}), "tools/call"),  # an extension's
+    (
+        "server",
+        response(
+            {
+                "resultType": "complete",
+                "resources": [{"uri": "file:///a", "name": "a", "icons": [ICON], "_meta": {}}],
+                **CACHE,
+            }
+        ),
+        "resources/list",
+    ),
+    (
+        "server",
+        response(
+            {
+                "resultType": "complete",
+                "resourceTemplates": [{"uriTemplate": "u://{x}", "name": "x"}],
+                **CACHE,
+            }
+        ),
+        "resources/templates/list",
+    ),
+    (
+        "server",
+        response(
+            {
+                "resultType": "complete",
+                "contents": [{"uri": "file:///a", "text": "a"}, {"uri": "file:///b", "blob": PNG}],
+                **CACHE,
+            }
+        ),
+        "resources/read",
+    ),
+    (
+        "server",
+        response({"resultType": "input_required", "inputRequests": {"where": {"method": "roots/list"}}}),
+        "resources/read",
+    ),
+    (
+        "server",
+        response(
+            {"resultType": "complete", "prompts": [{"name": "p", "arguments": [{"name": "a"}]}], **CACHE}
+        ),
+        "prompts/list",
+    ),
+    (
+        "server",
+        response({"resultType": "complete", "messages": [{"role": "user", "content": BLOCKS[3]}]}),
+        "prompts/get",
+    ),
+    ("server", response({"resultType": "input_required", "requestState": "s"}), "prompts/get"),
+    (
+        "server",
+        response({"resultType": "complete", "completion": {"values": ["a"], "total": 1, "hasMore": False}}),
+        "completion/complete",
+    ),
+    (
+        "server",
+        response({"resultType": "complete", "_meta": {**SUBSCRIBED, **SERVED_BY}}, id=7),
+        "subscriptions/listen",
+    ),
+    ("server", {"jsonrpc": "2.0", "id": 1, "error": {"code": -32020, "message": "Header mismatch"}}, None),
+    (
+        "server",
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "error": {"code": -32021, "message": "m", "data": {"requiredCapabilities": {"sampling": {}}}},
+        },
+        None,
+    ),
+    (
+        "server",
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "error": {
+                "code": -32022,
+                "message": "m",
+                "data": {"supported": [MODERN], "requested": "1999-01-01"},
+            },
+        },
+        None,
+    ),
+    ("server", {"jsonrpc": "2.0", "error": {"code": -32602, "message": "Invalid params"}}, None),
+    ("server", {"jsonrpc": "2.0", "id": 1, "error": {"code": -32601, "message": "m", "data": None}}, None),
+]
+
+
+def test_every_stateless_handwritten_message_is_valid() -> None:
+    for sender, message, method in HANDWRITTEN_2026:
+        assert validate_message(MODERN, message, sender=sender, method=method) == [], message
+
+
+@needs_spec
+def test_stateless_handwritten_messages_agree_with_the_official_schema() -> None:
+    for sender, message, method in HANDWRITTEN_2026:
+        assert official_valid(MODERN, message, method), message
+        assert_agrees(MODERN, sender, message, method)
+
+
+@needs_spec
+def test_handshake_messages_get_the_stateless_schemas_verdict() -> None:
+    # Most are refused (no envelope, no resultType, removed methods); the verdicts agree anyway.
+    verdicts = [not assert_agrees(MODERN, sender, message, method) for sender, message, method in HANDWRITTEN]
+    assert 0 < sum(verdicts) < len(verdicts) / 2
+
+
+def test_the_era_probe_is_no_later_name_in_a_handshake_revision() -> None:
+    # A client that speaks both eras asks server/discover before any initialize.
+    for rev in HANDSHAKE_VERSIONS:
+        assert check_message(rev, modern_request("server/discover"), sender="client") == []
+
+
 # (revision, sender, message, method, the problems expected as (kind, path, words of the text))
 INVALID: list[tuple[str, Sender, Any, str | None, list[tuple[str, str, str]]]] = [
     # missing required fields
@@ -1207,6 +1665,350 @@ INVALID: list[tuple[str, Sender, Any, str | None, list[tuple[str, str, str]]]] =
         None,
         [("stricter", "error.data.elicitations", "required")],
     ),
+    # 2026-07-28: the envelope, resultType and the caching hints
+    (MODERN, "client", request("tools/list"), None, [("schema", "params", "required")]),
+    (MODERN, "client", request("tools/list", {}), None, [("schema", "params._meta", "required")]),
+    (
+        MODERN,
+        "client",
+        request("tools/call", {"name": "t", "_meta": {"io.modelcontextprotocol/clientCapabilities": {}}}),
+        None,
+        [("schema", "params._meta.io.modelcontextprotocol/protocolVersion", "required")],
+    ),
+    (
+        MODERN,
+        "client",
+        modern_request(
+            "tools/call", {"name": "t", "_meta": {**ENVELOPE, "io.modelcontextprotocol/logLevel": "loud"}}
+        ),
+        None,
+        [("schema", "params._meta.io.modelcontextprotocol/logLevel", "'debug'")],
+    ),
+    (
+        MODERN,
+        "server",
+        response({"tools": [], **CACHE}),
+        "tools/list",
+        [("schema", "result.resultType", "required")],
+    ),
+    (MODERN, "server", response({"content": []}), None, [("schema", "result.resultType", "required")]),
+    (
+        MODERN,
+        "server",
+        response({"resultType": "complete", "prompts": [], "cacheScope": "public"}),
+        "prompts/list",
+        [("schema", "result.ttlMs", "required")],
+    ),
+    (
+        MODERN,
+        "server",
+        response({"resultType": "complete", "tools": [], "ttlMs": -1, "cacheScope": "shared"}),
+        "tools/list",
+        [
+            ("schema", "result.ttlMs", "non-negative"),
+            ("schema", "result.cacheScope", "'public' or 'private'"),
+        ],
+    ),
+    # The schema lets these pass as input-required results (anyOf), the specification does not.
+    (
+        MODERN,
+        "server",
+        response({"resultType": "complete", "contents": [{"uri": "u", "text": "t"}], "ttlMs": 5}),
+        "resources/read",
+        [("stricter", "result.cacheScope", "required")],
+    ),
+    (
+        MODERN,
+        "server",
+        response({"resultType": "complete"}),
+        "tools/call",
+        [("stricter", "result.content", "required")],
+    ),
+    (
+        MODERN,
+        "server",
+        response({"resultType": "input_required"}),
+        "prompts/get",
+        [("stricter", "result", "inputRequests, requestState or both")],
+    ),
+    (
+        MODERN,
+        "server",
+        response({"resultType": "input_required", "inputRequests": {"k": {"method": "ping"}}}),
+        "tools/call",
+        [("schema", "result.inputRequests.k", "method should be one of")],
+    ),
+    (
+        MODERN,
+        "server",
+        response(
+            {"resultType": "input_required", "inputRequests": {"k": {"method": "sampling/createMessage"}}}
+        ),
+        "tools/call",
+        [("schema", "result.inputRequests.k.params", "required")],
+    ),
+    (
+        MODERN,
+        "server",
+        response({"resultType": "complete"}, id=7),
+        "subscriptions/listen",
+        [("schema", "result._meta", "required")],
+    ),
+    (
+        MODERN,
+        "server",
+        notification("notifications/subscriptions/acknowledged", {"_meta": SUBSCRIBED}),
+        None,
+        [("schema", "params.notifications", "required")],
+    ),
+    (
+        MODERN,
+        "server",
+        notification(
+            "notifications/tools/list_changed", {"_meta": {"io.modelcontextprotocol/subscriptionId": None}}
+        ),
+        None,
+        [("schema", "params._meta.io.modelcontextprotocol/subscriptionId", "string or an integer")],
+    ),
+    # methods the revision removed
+    (
+        MODERN,
+        "client",
+        request(
+            "initialize",
+            {"protocolVersion": MODERN, "capabilities": {}, "clientInfo": {"name": "c", "version": "1"}},
+        ),
+        None,
+        [("schema", "", "dropped after 2025-11-25")],
+    ),
+    (
+        MODERN,
+        "client",
+        modern_request("ping"),
+        None,
+        [("schema", "", "'ping' is not part of revision 2026-07-28")],
+    ),
+    (
+        MODERN,
+        "client",
+        modern_request("logging/setLevel", {"level": "info"}),
+        None,
+        [("schema", "", "setLevel")],
+    ),
+    (
+        MODERN,
+        "client",
+        modern_request("resources/subscribe", {"uri": "u"}),
+        None,
+        [("schema", "", "subscribe")],
+    ),
+    (MODERN, "client", notification("notifications/initialized"), None, [("schema", "", "initialized")]),
+    (
+        MODERN,
+        "client",
+        notification("notifications/roots/list_changed"),
+        None,
+        [("schema", "", "list_changed")],
+    ),
+    (
+        MODERN,
+        "server",
+        notification("notifications/elicitation/complete", {"elicitationId": "e"}),
+        None,
+        [("schema", "", "dropped after 2025-11-25")],
+    ),
+    (
+        MODERN,
+        "server",
+        request("sampling/createMessage", {"messages": [], "maxTokens": 1}),
+        None,
+        [("schema", "", "entry of an input-required result")],
+    ),
+    (MODERN, "server", request("roots/list"), None, [("schema", "", "entry of an input-required result")]),
+    (MODERN, "client", [modern_request("tools/list")], None, [("schema", "", "batches")]),
+    # names that only earlier revisions define
+    (
+        MODERN,
+        "client",
+        modern_request("tools/call", {"name": "t", "task": {"ttl": 1}}),
+        None,
+        [("earlier", "params.task", "dropped after 2025-11-25")],
+    ),
+    (
+        MODERN,
+        "client",
+        modern_request(
+            "tools/list",
+            {
+                "_meta": {
+                    **ENVELOPE,
+                    "io.modelcontextprotocol/clientCapabilities": {
+                        "roots": {"listChanged": True},
+                        "tasks": {},
+                    },
+                }
+            },
+        ),
+        None,
+        [
+            (
+                "earlier",
+                "params._meta.io.modelcontextprotocol/clientCapabilities.roots.listChanged",
+                "2025-11-25",
+            ),
+            ("earlier", "params._meta.io.modelcontextprotocol/clientCapabilities.tasks", "2025-11-25"),
+        ],
+    ),
+    (
+        MODERN,
+        "server",
+        response({"resultType": "complete", "tools": [{**TOOL_2026, "execution": {}}], **CACHE}),
+        "tools/list",
+        [("earlier", "result.tools[0].execution", "2025-11-25")],
+    ),
+    (
+        MODERN,
+        "server",
+        response(
+            {
+                "resultType": "input_required",
+                "inputRequests": {
+                    "k": {
+                        "method": "elicitation/create",
+                        "params": {"mode": "url", "message": "m", "url": "https://x", "elicitationId": "e"},
+                    }
+                },
+            }
+        ),
+        "tools/call",
+        [("earlier", "result.inputRequests.k.params.elicitationId", "2025-11-25")],
+    ),
+    (
+        MODERN,
+        "client",
+        modern_request(
+            "tools/call", {"name": "t", "inputResponses": {"k": {"action": "accept", "_meta": {}}}}
+        ),
+        None,
+        [("earlier", "params.inputResponses.k._meta", "2025-11-25")],
+    ),
+    # the errors of the revision
+    (
+        MODERN,
+        "server",
+        {"jsonrpc": "2.0", "id": 1, "error": {"code": -32022, "message": "m"}},
+        None,
+        [("stricter", "error.data", "required")],
+    ),
+    (
+        MODERN,
+        "server",
+        {"jsonrpc": "2.0", "id": 1, "error": {"code": -32022, "message": "m", "data": {"supported": MODERN}}},
+        None,
+        [("stricter", "error.data.supported", "array"), ("stricter", "error.data.requested", "required")],
+    ),
+    (
+        MODERN,
+        "server",
+        {"jsonrpc": "2.0", "id": 1, "error": {"code": -32021, "message": "m", "data": {}}},
+        None,
+        [("stricter", "error.data.requiredCapabilities", "required")],
+    ),
+    (
+        MODERN,
+        "server",
+        {"jsonrpc": "2.0", "id": 1, "error": {"code": -32002, "message": "Resource not found"}},
+        None,
+        [("stricter", "error.code", "retired")],
+    ),
+    (
+        MODERN,
+        "server",
+        {"jsonrpc": "2.0", "id": 1, "error": {"code": -32042, "message": "m", "data": {}}},
+        None,
+        [("stricter", "error.code", "retired")],
+    ),
+    (
+        MODERN,
+        "server",
+        {"jsonrpc": "2.0", "id": 1, "error": {"code": -32050, "message": "m"}},
+        None,
+        [("stricter", "error.code", "-32099..-32020")],
+    ),
+    # direction
+    (
+        MODERN,
+        "client",
+        notification("notifications/subscriptions/acknowledged", {"notifications": {}}),
+        None,
+        [("stricter", "", "only the server sends")],
+    ),
+    (MODERN, "server", modern_request("tools/list"), None, [("stricter", "", "only the client sends")]),
+    # names of the stateless revision in a handshake one
+    (
+        "2025-11-25",
+        "server",
+        response({"resultType": "complete", "tools": [], **CACHE}),
+        "tools/list",
+        [
+            ("later", "result.resultType", "2026-07-28"),
+            ("later", "result.ttlMs", "2026-07-28"),
+            ("later", "result.cacheScope", "2026-07-28"),
+        ],
+    ),
+    (
+        "2025-11-25",
+        "client",
+        request("tools/call", {"name": "t", "_meta": ENVELOPE, "requestState": "s"}),
+        None,
+        [
+            ("later", "params._meta.io.modelcontextprotocol/protocolVersion", "2026-07-28"),
+            ("later", "params._meta.io.modelcontextprotocol/clientCapabilities", "2026-07-28"),
+            ("later", "params.requestState", "2026-07-28"),
+        ],
+    ),
+    (
+        "2025-06-18",
+        "server",
+        response({"content": [], "_meta": SERVED_BY}),
+        "tools/call",
+        [("later", "result._meta.io.modelcontextprotocol/serverInfo", "2026-07-28")],
+    ),
+    (
+        "2025-11-25",
+        "client",
+        request(
+            "initialize",
+            {
+                "protocolVersion": "x",
+                "capabilities": {"extensions": {}},
+                "clientInfo": {"name": "c", "version": "1"},
+            },
+        ),
+        None,
+        [("later", "params.capabilities.extensions", "2026-07-28")],
+    ),
+    (
+        "2025-11-25",
+        "server",
+        notification("notifications/tools/list_changed", {"_meta": SUBSCRIBED}),
+        None,
+        [("later", "params._meta.io.modelcontextprotocol/subscriptionId", "2026-07-28")],
+    ),
+    (
+        "2025-11-25",
+        "client",
+        modern_request("subscriptions/listen", {"notifications": {}}),
+        None,
+        [("later", "", "listen")],
+    ),
+    (
+        "2025-11-25",
+        "server",
+        response({"content": [], "structuredContent": [1]}),
+        "tools/call",
+        [("schema", "result.structuredContent", "object")],
+    ),
 ]
 
 
@@ -1265,12 +2067,50 @@ def test_problems_read_as_path_and_text() -> None:
 
 
 def test_an_unknown_revision_or_sender_is_a_clear_error() -> None:
-    with pytest.raises(RevisionError, match="2026-07-28"):
-        validate_message("2026-07-28", request("ping"), sender="client")
-    with pytest.raises(RevisionError, match="1999-01-01"):
+    with pytest.raises(RevisionError, match="1999-01-01") as caught:
         validate_message("1999-01-01", request("ping"), sender="client")
+    assert "2026-07-28" in str(caught.value)  # the message names the revisions there are
     with pytest.raises(ValueError, match="sender"):
         validate_message(LATEST, request("ping"), sender="both")  # type: ignore[arg-type]
+    with pytest.raises(RevisionError):
+        _models.model_of("draft", "Tool")
+
+
+def test_the_parts_of_a_message_have_models_by_their_official_names() -> None:
+    tool = {"name": "t", "inputSchema": {"type": "object"}, "execution": {}}
+    adapter = _models.model_of(MODERN, "Tool")
+    assert adapter.dump_python(adapter.validate_python(tool), by_alias=True, exclude_unset=True) == tool
+    assert [(p.path, p.kind) for p in _models.check_value(MODERN, "Tool", tool)] == [("execution", "earlier")]
+    assert _models.check_value("2025-11-25", "Tool", tool) == []
+    assert [p.path for p in _models.check_value(MODERN, "Tool", {"name": 1})] == ["name", "inputSchema"]
+    # Official names that differ from ours, and those that mean a whole message here and a part there.
+    entry = {"method": "roots/list", "id": "x"}
+    assert _models.check_value(MODERN, "ListRootsRequest", entry) == []
+    assert (
+        _models.check_value(
+            MODERN, "SamplingMessageContentBlock", {"type": "tool_use", "id": "u", "name": "n", "input": {}}
+        )
+        == []
+    )
+    with pytest.raises(_models.DefinitionError, match="check_message"):
+        _models.model_of("2025-11-25", "ListRootsRequest")
+    with pytest.raises(_models.DefinitionError, match="CallToolRequest"):
+        _models.model_of(MODERN, "CallToolRequest")
+    with pytest.raises(pydantic.ValidationError):
+        _models.model_of(MODERN, "ParseError").validate_python({"code": -32601, "message": "m"})
+
+
+def test_the_suites_checks_warn_of_other_revisions_names_and_fail_the_rest() -> None:
+    from conformance._runner import own_problems
+
+    dropped = modern_request("tools/call", {"name": "t", "task": {}})
+    assert own_problems(MODERN, dropped, None, sender="client") == [
+        ("params.task: is not defined in revision 2026-07-28 (it was dropped after 2025-11-25)", True)
+    ]
+    assert own_problems(MODERN, request("tools/list"), None, sender="client") == [
+        ("params: is required", False)
+    ]
+    assert own_problems("1999-01-01", request("tools/list"), None, sender="client") == []
 
 
 def test_a_response_without_its_method_is_checked_as_a_result_only() -> None:
@@ -1369,16 +2209,26 @@ _RENAMED = {
     # our definition: its name in the official schema, by revision
     "LegacyTitledEnumSchema": {"2025-06-18": "EnumSchema"},
     "ResourceTemplateReference": {"2024-11-05": "ResourceReference", "2025-03-26": "ResourceReference"},
-    "JSONRPCError": {"2025-11-25": "JSONRPCErrorResponse"},
+    "JSONRPCError": {"2025-11-25": "JSONRPCErrorResponse", MODERN: "JSONRPCErrorResponse"},
+    "JSONRPCResponse": {"2025-11-25": "JSONRPCResultResponse", MODERN: "JSONRPCResultResponse"},
     "TaskResult": {"2025-11-25": "GetTaskResult"},
+    # the reserved keys of "_meta", and the entries of an input-required result
+    "RequestMeta": {MODERN: "RequestMetaObject"},
+    "ResultMeta": {MODERN: "ResultMetaObject"},
+    "NotificationMeta": {MODERN: "NotificationMetaObject"},
+    "ListenResultMeta": {MODERN: "SubscriptionsListenResultMetaObject"},
+    "CreateMessageInput": {MODERN: "CreateMessageRequest"},
+    "ElicitInput": {MODERN: "ElicitRequest"},
+    "ListRootsInput": {MODERN: "ListRootsRequest"},
 }
 
 
 @needs_spec
-@pytest.mark.parametrize("rev", HANDSHAKE_VERSIONS)
+@pytest.mark.parametrize("rev", VERSIONS)
 def test_models_have_the_fields_of_the_official_definitions(rev: str) -> None:
     defs = definitions(rev)
     revision = REVISIONS[rev]
+    models = _models._models(rev)
     diffs: list[str] = []
     seen: set[str] = set()
     compared = 0
@@ -1389,9 +2239,9 @@ def test_models_have_the_fields_of_the_official_definitions(rev: str) -> None:
         | revision.server_notifications
     ):
         table = _models._REQUESTS if method in _models._REQUESTS else _models._NOTIFICATIONS
-        definition, required = table[method]
+        definition = table[method][0]
         node = defs[_by_method(rev, method) or ""]
-        assert ("params" in node.get("required", [])) == required, method
+        assert ("params" in node.get("required", [])) == models.params_required(method), method
         params = _node(rev, node["properties"]["params"])
         if method == "elicitation/create" and "anyOf" in params:
             members = {_node(rev, m)["properties"]["mode"].get("const", "form"): m for m in params["anyOf"]}
@@ -1428,7 +2278,7 @@ def _consts(revision: str, node: dict[str, Any]) -> set[str]:
 
 
 @needs_spec
-@pytest.mark.parametrize("rev", HANDSHAKE_VERSIONS)
+@pytest.mark.parametrize("rev", VERSIONS)
 def test_tagged_unions_have_the_members_of_the_official_unions(rev: str) -> None:
     defs = definitions(rev)
     models = _models._models(rev)
@@ -1439,25 +2289,39 @@ def test_tagged_unions_have_the_members_of_the_official_unions(rev: str) -> None
     sampling = _node(rev, defs["SamplingMessage"]["properties"]["content"])
     single = {"anyOf": [m for m in sampling["anyOf"] if m.get("type") != "array"]}
     assert set(models.tags["SamplingContent"][1]) == _consts(rev, single)
+    if "InputRequest" in defs:
+        models.resolve("InputRequest")
+        methods = {_node(rev, m)["properties"]["method"]["const"] for m in defs["InputRequest"]["anyOf"]}
+        assert set(models.tags["InputRequest"][1]) == methods
+        responses = {m["$ref"].rsplit("/", 1)[-1] for m in defs["InputResponse"]["anyOf"]}
+        assert set(_models._ALIASES["InputResponse"][0][0].split("|")) == responses
 
 
-@pytest.mark.parametrize("rev", HANDSHAKE_VERSIONS)
-def test_later_names_are_exactly_what_newer_revisions_add(rev: str) -> None:
-    newest = _models._models(LATEST)
+@pytest.mark.parametrize("rev", VERSIONS)
+def test_names_of_other_revisions_are_exactly_what_those_revisions_have(rev: str) -> None:
     models = _models._models(rev)
+    rank = VERSIONS.index(rev)
     for name in _models._DEFS:
         model = models.resolve(name)[0]
         fields, _ = _fields(rev, name)
-        latest_fields, _ = _fields(LATEST, name)
-        assert fields <= latest_fields, name
-        if name not in _models._OPEN:
-            assert set(model.mcp_later) == latest_fields - fields, name
-            assert all(since > rev for since in model.mcp_later.values()), name
-    assert newest.resolve("Tool")[0].mcp_later == {}
+        elsewhere = {version: _fields(version, name)[0] for version in VERSIONS}
+        if name in _models._OPEN:
+            assert model.mcp_absent == {}, name  # any keyword may appear in a JSON Schema
+            continue
+        assert set(model.mcp_absent) == set().union(*elsewhere.values()) - fields, name
+        for key, (kind, version) in model.mcp_absent.items():
+            other = VERSIONS.index(version)
+            assert (kind == "later") == (other > rank), (name, key)
+            # the nearest revision that has it: none between has it
+            between = VERSIONS[rank + 1 : other] if other > rank else VERSIONS[other + 1 : rank]
+            assert key in elsewhere[version] and not any(key in elsewhere[v] for v in between), (name, key)
+    # The newest revision of each era lacks only what the other era has.
+    assert _models._models(LATEST).resolve("Tool")[0].mcp_absent == {}
+    assert _models._models(MODERN).resolve("Tool")[0].mcp_absent == {"execution": ("earlier", LATEST)}
 
 
 def test_the_method_tables_cover_every_revision() -> None:
-    for rev in HANDSHAKE_VERSIONS:
+    for rev in VERSIONS:
         revision = REVISIONS[rev]
         assert revision.client_requests | revision.server_requests <= set(_models._REQUESTS) & set(
             _models.RESULTS
@@ -1497,6 +2361,16 @@ _WORDS = [
     "AA==",
     "properties",
     "object",
+    "resultType",
+    "complete",
+    "input_required",
+    "inputRequests",
+    "requestState",
+    "ttlMs",
+    "method",
+    "params",
+    "roots/list",
+    "io.modelcontextprotocol/protocolVersion",
 ]
 _keys = st.sampled_from(_WORDS) | st.text(max_size=6)
 _scalars = (
@@ -1526,7 +2400,7 @@ messages = st.one_of(
 
 @settings(max_examples=300)
 @given(
-    rev=st.sampled_from(HANDSHAKE_VERSIONS),
+    rev=st.sampled_from(VERSIONS),
     sender=st.sampled_from(["client", "server"]),
     message=messages,
     method=st.none() | st.sampled_from(_METHODS),
@@ -1550,12 +2424,14 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]
 
 
 @st.composite
-def mutated(draw: st.DrawFn) -> tuple[str, Sender, Any, str | None]:
-    """A valid message with one value replaced, one key removed or one key added."""
+def mutated(
+    draw: st.DrawFn, corpus: list[Sent], revisions: tuple[str, ...]
+) -> tuple[str, Sender, Any, str | None]:
+    """A valid message of ``corpus`` with one value replaced, one key removed or one key added."""
     sender, message, method = draw(
-        st.sampled_from([case for case in HANDWRITTEN if not isinstance(case[1], list)])
+        st.sampled_from([case for case in corpus if not isinstance(case[1], list)])
     )
-    rev = draw(st.sampled_from(HANDSHAKE_VERSIONS))
+    rev = draw(st.sampled_from(revisions))
     message = copy.deepcopy(message)
     path = draw(st.sampled_from(list(_paths(message))[1:]))
     parent = message
@@ -1573,7 +2449,17 @@ def mutated(draw: st.DrawFn) -> tuple[str, Sender, Any, str | None]:
 
 @needs_spec
 @settings(max_examples=400)
-@given(case=mutated())
+@given(case=mutated(HANDWRITTEN, HANDSHAKE_VERSIONS))
 def test_mutated_messages_get_the_official_verdict(case: tuple[str, Sender, Any, str | None]) -> None:
+    rev, sender, message, method = case
+    assert_agrees(rev, sender, message, method)
+
+
+@needs_spec
+@settings(max_examples=400)
+@given(case=mutated(HANDWRITTEN_2026, (MODERN,)))
+def test_mutated_stateless_messages_get_the_official_verdict(
+    case: tuple[str, Sender, Any, str | None],
+) -> None:
     rev, sender, message, method = case
     assert_agrees(rev, sender, message, method)
