@@ -21,9 +21,6 @@ from typing import Any
 
 from conformance._models import RESULTS
 
-# Results of methods that only 2026-07-28 has (our models do not know that revision yet).
-_RESULTS_2026 = {"server/discover": "DiscoverResult", "subscriptions/listen": "SubscriptionsListenResult"}
-
 __all__ = ["SchemaError", "SchemaSet"]
 
 
@@ -75,8 +72,7 @@ class SchemaSet:
             result = message["result"]
             kind = result.get("resultType") if isinstance(result, dict) else None
             # 2026-07-28: an input-required result answers a request in place of its own result.
-            definition = "InputRequiredResult" if kind == "input_required" else _RESULTS_2026.get(method, "")
-            definition = definition or RESULTS.get(method, "Result")
+            definition = "InputRequiredResult" if kind == "input_required" else RESULTS.get(method, "Result")
             if definition not in self._defs(revision):
                 definition = "Result"
             return _problems(self._validator(revision, definition), message["result"], definition)

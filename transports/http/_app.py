@@ -780,13 +780,7 @@ class StreamableHttpApp:
             wanted = "text/event-stream" if listen else "application/json and text/event-stream"
             raise _Refused(406, f"Not Acceptable: Accept must allow {wanted}")
         self._check_rate(_client_key(ex))
-        if self._tg is None:
-            raise _Refused(
-                503,
-                "Service Unavailable: the MCP app is not running "
-                "(run its ASGI lifespan, or enter app.running())",
-                code=None,
-            )
+        self._require_running()
         transport = await self._shared_session(None)
         alias = next(self._shared_ids)
         aliases: dict[RequestId, RequestId] = {alias: rid}
@@ -853,7 +847,8 @@ class StreamableHttpApp:
                 400, f"Bad Request: JSON-RPC batches are not accepted under protocol version {version}"
             )
 
-    async def _new_session(self, principal: Any) -> _Entry:
+    def _require_running(self) -> TaskGroup:
+        """The app's task group, where sessions live; 503 when it is not open."""
         if self._tg is None:
             raise _Refused(
                 503,
@@ -861,12 +856,16 @@ class StreamableHttpApp:
                 "(run its ASGI lifespan, or enter app.running())",
                 code=None,
             )
+        return self._tg
+
+    async def _new_session(self, principal: Any) -> _Entry:
+        group = self._require_running()
         if len(self.sessions) >= self.max_sessions:
             raise _Refused(503, "Service Unavailable: too many sessions", headers=[(b"retry-after", b"5")])
         sid = secrets.token_urlsafe(24)  # 192 random bits, visible ASCII only
         entry = _Entry(sid, HttpSession(sid, store=self.event_store, retry_ms=self.sse_retry_ms), principal)
         self.sessions[sid] = entry
-        await self._tg.start(self._run_session, entry)
+        await group.start(self._run_session, entry)
         return entry
 
     async def _run_session(self, entry: _Entry, *, task_status: TaskStatus[None]) -> None:
