@@ -203,6 +203,41 @@ def test_sigterm_cancels_in_flight_work_and_exits(server_file: Path, tmp_path: P
     assert all(json.loads(line) for line in rest.splitlines())  # nothing half-written
 
 
+def test_sigterm_ends_a_listen_stream_with_its_final_result(server_file: Path) -> None:
+    # 2026-07-28 over stdio: a server that stops ends each open subscriptions/listen stream by
+    # telling the client (notifications/cancelled for the listen request), then answering it.
+    listen = {
+        "jsonrpc": "2.0",
+        "id": "sub-1",
+        "method": "subscriptions/listen",
+        "params": {
+            "notifications": {"toolsListChanged": True},
+            "_meta": {
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {},
+            },
+        },
+    }
+    with raw_server(server_file) as proc:
+        assert proc.stdin is not None
+        assert proc.stdout is not None
+        proc.stdin.write(lines(listen))
+        proc.stdin.flush()
+        ack = json.loads(proc.stdout.readline())
+        assert ack["method"] == "notifications/subscriptions/acknowledged"
+        assert ack["params"]["notifications"] == {"toolsListChanged": True}
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+        rest = [json.loads(line) for line in proc.stdout.read().splitlines()]
+    assert [m.get("method", "result" if "result" in m else "error") for m in rest] == [
+        "notifications/cancelled",
+        "result",
+    ]
+    assert rest[0]["params"]["requestId"] == "sub-1"
+    assert rest[1]["id"] == "sub-1"
+    assert rest[1]["result"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == "sub-1"
+
+
 def anyio_sleep_sync(seconds: float) -> None:
     import time
 

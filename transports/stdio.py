@@ -52,6 +52,7 @@ _READ_SIZE = 1 << 16
 _HIGH_WATER = 4 << 20  # bytes queued for writing before senders wait for the drain
 _STDERR_TAIL = 8 << 10  # bytes of the server's stderr kept for error messages
 _FLUSH_ON_EXIT = 5.0  # seconds to finish writing what is queued when a server stops
+_LISTEN_GRACE = 1.0  # seconds open subscriptions/listen streams get to send their final result
 _FINISH_TIMEOUT = 5.0  # seconds a cancelled writer may take to finish what is queued
 _STALL_TIMEOUT = 30.0  # seconds the server may leave its stdin unread before we give up on it
 _WRITE_CHUNK = 1 << 16  # bytes per pipe write on the client side (the pipe's usual capacity)
@@ -253,15 +254,16 @@ async def serve_stdio(
     At stdin EOF, requests already read may finish for up to ``eof_grace`` seconds (their
     answers can still be written); on a signal they are cancelled at once. What was queued
     for stdout is written whole (within a few seconds), so the client never reads half a
-    message. ``wrap`` may put a layer around the transport (the conformance suite records
-    the traffic this way).
+    message. Open ``subscriptions/listen`` streams (2026-07-28) are ended on a signal with
+    their final result, as the stdio binding asks of a server that stops. ``wrap`` may put a
+    layer around the transport (the conformance suite records the traffic this way).
     """
     with _stdout_to_stderr() as out_fd, _non_blocking(0, out_fd):
         transport = StdioServerTransport(stdin_fd=0, stdout_fd=out_fd, max_line_size=max_line_size)
         transport.eof_grace = eof_grace
         try:
             async with anyio.create_task_group() as group:
-                group.start_soon(_stop_on_signal, group.cancel_scope)
+                group.start_soon(_stop_on_signal, group.cancel_scope, server)
                 await server.serve(transport if wrap is None else wrap(transport))
                 group.cancel_scope.cancel()
         finally:
@@ -272,7 +274,7 @@ async def serve_stdio(
                     _log.debug("could not flush stdout on exit", exc_info=True)
 
 
-async def _stop_on_signal(scope: anyio.CancelScope) -> None:
+async def _stop_on_signal(scope: anyio.CancelScope, server: Server) -> None:
     try:
         receiver = anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT)
     except (ValueError, NotImplementedError):  # not the main thread, or no signals here
@@ -280,8 +282,22 @@ async def _stop_on_signal(scope: anyio.CancelScope) -> None:
     with receiver as signals:
         async for signum in signals:
             _log.info("stopping on signal %s", signal.Signals(signum).name)
+            await _end_listens(server)
             scope.cancel()
             return
+
+
+async def _end_listens(server: Server) -> None:
+    """End the open listen streams, and give their final results a moment to be queued."""
+    if not server.listeners:
+        return
+    server.end_subscriptions()
+    with anyio.move_on_after(_LISTEN_GRACE):
+        # Polled, once per stop and bounded: the listener set has no event of its own.
+        while server.listeners:  # noqa: ASYNC110
+            await anyio.sleep(0.01)
+        # A listen handler leaves the set just before its answer is sent: let that happen.
+        await anyio.sleep(0.05)
 
 
 # -- client side ------------------------------------------------------------------------------
