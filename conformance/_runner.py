@@ -452,11 +452,12 @@ def _validate_capture(test: ServerTest, options: Options) -> None:
     framing: list[str] = []
     for session in test.sessions:
         framing.extend(session.channel.violations)
-        revision = session.revision
-        if revision is None:
-            continue
+        revisions = _revisions_of(session)
         for traffic in session.capture:
             if traffic.sent:
+                continue
+            revision = revisions.get(_id_of(traffic.message), revisions.get(None))
+            if revision is None:
                 continue
             checked += 1
             message, method = traffic.message, traffic.method
@@ -480,6 +481,48 @@ def _validate_capture(test: ServerTest, options: Options) -> None:
         test.record("schema", spec, Status.WARNING, Level.SHOULD, "; ".join(should[:5]) + _more(should))
     else:
         test.record("schema", spec, Status.PASSED, Level.MUST, f"{checked} messages valid")
+
+
+_VERSION_KEY = "io.modelcontextprotocol/protocolVersion"
+
+
+def _id_of(message: Any) -> Any:
+    """The id of a response (what it answers); None for anything else."""
+    if isinstance(message, dict) and "method" not in message:
+        key = message.get("id")
+        if isinstance(key, (str, int)) and not isinstance(key, bool):
+            return key
+    return None
+
+
+def _revisions_of(session: Session) -> dict[Any, str]:
+    """At which revision to read what the server sent: by our request id, and (None) otherwise.
+
+    A handshake session has one revision. In the modern era each request names its own in
+    its envelope; its answer is read at that revision, and anything else the server sent at
+    the modern revision the session's requests used (none, if they used several). A request
+    naming a revision we do not know (a scenario probing the version error) gives no key: its
+    answer is read at that default.
+    """
+    if session.revision is not None:
+        return {None: session.revision}
+    by_id: dict[Any, str] = {}
+    for traffic in session.capture:
+        message = traffic.message
+        if not traffic.sent or not isinstance(message, dict) or "method" not in message:
+            continue
+        params = message.get("params")
+        meta = params.get("_meta") if isinstance(params, dict) else None
+        version = meta.get(_VERSION_KEY) if isinstance(meta, dict) else None
+        if not isinstance(version, str) or version not in REVISIONS or REVISIONS[version].era != "modern":
+            continue
+        key = message.get("id")
+        if isinstance(key, (str, int)) and not isinstance(key, bool):
+            by_id[key] = version
+    used = set(by_id.values())
+    if len(used) == 1:
+        by_id[None] = used.pop()
+    return by_id
 
 
 def own_problems(

@@ -102,6 +102,14 @@ def _dropping(key: str) -> Callable[[pytest.MonkeyPatch], None]:
     return lambda mp: mp.setattr(server_module, "_finish", patched)
 
 
+# A field the schema requires, missing, also fails the schema check of every scenario whose
+# traffic carries such a result (each run's answers are read at the revision their request
+# named in its envelope).
+_SCHEMA_CHECKS = {
+    f"{name}/schema"
+    for name in ("discover", "result-fields", "input-required", "listen-ack", "no-log-without-level")
+}
+
 FAULTS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], set[str]]] = {
     "no cache hints": (
         _dropping("ttlMs"),
@@ -110,6 +118,7 @@ FAULTS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], set[str]]] = {
             "result-fields/tools-list-cache-hints",
             "result-fields/prompts-list-cache-hints",
             "result-fields/resources-list-cache-hints",
+            *_SCHEMA_CHECKS,
         },
     ),
     "no resultType": (
@@ -119,6 +128,7 @@ FAULTS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], set[str]]] = {
             "result-fields/tools-list-result-type",
             "result-fields/prompts-list-result-type",
             "result-fields/resources-list-result-type",
+            *_SCHEMA_CHECKS,
         },
     ),
     "headers not checked": (
@@ -183,7 +193,9 @@ async def test_an_unsupported_version_error_that_lists_nothing_fails() -> None:
         mp.setattr(modern, "read_envelope", stingy)  # the HTTP app reads it from the module
         async with http_app(reference()) as (url, _):
             found = await flagged(ServerTarget(url=url), ["envelope"])
-    assert found == {"envelope/unsupported-version": Status.FAILED}
+    # The schema of the error (UnsupportedProtocolVersionError: data.supported is required)
+    # finds it too.
+    assert found == {"envelope/unsupported-version": Status.FAILED, "envelope/schema": Status.FAILED}
 
 
 def test_routing_headers_mirror_the_body() -> None:
