@@ -61,6 +61,8 @@ def test_the_modern_scenarios_are_registered() -> None:
         "listen-ack",
         "no-log-without-level",
         "routing-headers",
+        "listen-updates",
+        "param-headers",
     }
 
 
@@ -107,7 +109,15 @@ def _dropping(key: str) -> Callable[[pytest.MonkeyPatch], None]:
 # named in its envelope).
 _SCHEMA_CHECKS = {
     f"{name}/schema"
-    for name in ("discover", "result-fields", "input-required", "listen-ack", "no-log-without-level")
+    for name in (
+        "discover",
+        "result-fields",
+        "input-required",
+        "listen-ack",
+        "listen-updates",
+        "no-log-without-level",
+        "param-headers",
+    )
 }
 
 FAULTS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], set[str]]] = {
@@ -118,6 +128,8 @@ FAULTS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], set[str]]] = {
             "result-fields/tools-list-cache-hints",
             "result-fields/prompts-list-cache-hints",
             "result-fields/resources-list-cache-hints",
+            "result-fields/resources-templates-list-cache-hints",
+            "result-fields/resources-read-cache-hints",
             *_SCHEMA_CHECKS,
         },
     ),
@@ -128,6 +140,8 @@ FAULTS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], set[str]]] = {
             "result-fields/tools-list-result-type",
             "result-fields/prompts-list-result-type",
             "result-fields/resources-list-result-type",
+            "result-fields/resources-templates-list-result-type",
+            "result-fields/resources-read-result-type",
             *_SCHEMA_CHECKS,
         },
     ),
@@ -138,7 +152,30 @@ FAULTS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], set[str]]] = {
             "routing-headers/method-mismatch",
             "routing-headers/version-mismatch",
             "routing-headers/name-mismatch",
+            "param-headers/missing-refused",
+            "param-headers/mismatch-refused",
+            "param-headers/bad-base64-refused",
         },
+    ),
+    "param headers not checked": (
+        lambda mp: mp.setattr(modern, "header_matches", lambda *a: True),
+        {
+            "param-headers/missing-refused",
+            "param-headers/mismatch-refused",
+            "param-headers/bad-base64-refused",
+        },
+    ),
+    "base64 not decoded": (
+        lambda mp: mp.setattr(modern, "decode_header_value", lambda value: value),
+        {"param-headers/base64-accepted"},
+    ),
+    "listen hears everything": (
+        lambda mp: mp.setattr(server_module._Listener, "changed", _unfiltered),
+        {"listen-updates/only-requested"},
+    ),
+    "listen updates untagged": (
+        lambda mp: mp.setattr(server_module, "SUBSCRIPTION_ID", "subscriptionId"),
+        {"listen-ack/ack-first", "listen-updates/update-tagged"},
     ),
     "state not verified": (
         lambda mp: mp.setattr(
@@ -157,6 +194,12 @@ FAULTS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], set[str]]] = {
         {"no-log-without-level/silent"},
     ),
 }
+
+
+def _unfiltered(self: Any, kind: str) -> None:
+    # A listener that tells of every list change, asked for or not.
+    self.pending[(f"notifications/{kind}/list_changed", "")] = None
+    self.wake.set()
 
 
 def _loud(init: Callable[..., None]) -> Callable[..., None]:

@@ -278,7 +278,13 @@ async def _trigger_tool(session: Session) -> str | None:
     if not isinstance(session.server_capabilities.get("tools"), dict):
         return None
     listing = await list_all(session, "tools/list")
-    for tool in listing.items:
+    return trigger_among(listing.items)
+
+
+def trigger_among(tools: Any) -> str | None:
+    """The first of ``tools`` (a tools/list page) known to change the resource its ``uri``
+    argument names."""
+    for tool in tools if isinstance(tools, list) else []:
         if not isinstance(tool, dict) or tool.get("name") not in TRIGGER_TOOLS:
             continue
         schema = tool.get("inputSchema")
