@@ -44,7 +44,8 @@ class Recorder:
         self._file.write(orjson.dumps(record, default=str).decode() + "\n")
         self._file.flush()
 
-    def message(self, sender: str, raw: bytes | str) -> None:
+    def message(self, sender: str, raw: bytes | str, headers: dict[str, str] | None = None) -> None:
+        """Record what ``sender`` sent; over HTTP a client's body keeps its request's headers."""
         try:
             value: Any = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -56,7 +57,10 @@ class Recorder:
             )
             return
         for item in value if isinstance(value, list) else [value]:
-            self.write({"from": sender, "message": item, "batch": isinstance(value, list)})
+            record = {"from": sender, "message": item, "batch": isinstance(value, list)}
+            if headers is not None:
+                record["headers"] = headers
+            self.write(record)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -129,7 +133,7 @@ class RecordingApp:
                 if not event.get("more_body", False):
                     done = True
                     if body.strip():
-                        self.recorder.message("client", bytes(body))
+                        self.recorder.message("client", bytes(body), headers)
             return event
 
         kind: list[str] = [""]
@@ -179,6 +183,16 @@ class Capture:
     @property
     def http_requests(self) -> list[dict[str, Any]]:
         return [r["http"] for r in self.records if "http" in r]
+
+    def client_posts(self) -> list[tuple[dict[str, Any], dict[str, str]]]:
+        """Over HTTP: each message the client posted, with the headers of its POST."""
+        return [
+            (r["message"], r["headers"])
+            for r in self.records
+            if r.get("from") == "client"
+            and isinstance(r.get("message"), dict)
+            and isinstance(r.get("headers"), dict)
+        ]
 
     def client_requests(self, method: str | None = None) -> list[dict[str, Any]]:
         return [

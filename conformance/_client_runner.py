@@ -35,6 +35,7 @@ from conformance._capture import Capture, Recorder, RecordingApp, load_capture
 from conformance._model import HANDSHAKE, Level, Scenario, ScenarioResult, SpecRef, Status
 from conformance._report import Progress
 from conformance._runner import Options, SuiteError, TestBase, own_problems
+from mcpcore.revisions import REVISIONS
 
 __all__ = ["ClientRun", "ClientTest", "run_client_suite"]
 
@@ -133,6 +134,12 @@ async def _one(
     run = ClientRun()
     env = dict(os.environ)
     env["MCP_CONFORMANCE_SCENARIO"] = scenario.name
+    if REVISIONS[revision].era == "modern":
+        # Named, as the official suite does: a client may speak it without probing first. At a
+        # handshake revision it is left out, so that the negotiation itself is tested.
+        env["MCP_CONFORMANCE_PROTOCOL_VERSION"] = revision
+    else:
+        env.pop("MCP_CONFORMANCE_PROTOCOL_VERSION", None)
     if scenario.context is not None:
         env["MCP_CONFORMANCE_CONTEXT"] = orjson.dumps(dict(scenario.context)).decode()
     else:

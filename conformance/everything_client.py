@@ -541,6 +541,9 @@ SCENARIOS: Mapping[str, Callable[[Run], Awaitable[None]]] = {
     "http-custom-headers": _exercise,
     "http-invalid-tool-headers": _exercise,
     "json-schema-ref-no-deref": _exercise,
+    # 2026-07-28, mcpcore's own suite
+    "modern-tools-call": _tools_call,
+    "modern-input-required": _interactive,
 }
 """What the client does for each scenario it carries out."""
 

@@ -1,8 +1,9 @@
-"""The 2026-07-28 server scenarios: our server passes them, and each fault fails its own checks.
+"""The 2026-07-28 scenarios: our server and client pass them, and each fault fails its own checks.
 
-The server under test is our own, served in-process over HTTP (and once over stdio); each
-fault is one rule of the revision broken by patching the server for the length of a test,
-and the test asserts the exact ``scenario/check`` ids that fail.
+Server side: the server under test is our own, served in-process over HTTP (and once over
+stdio); each fault is one rule of the revision broken by patching the server for the length
+of a test. Client side: the raw client of ``tests/conformance_fakes/modern_client.py`` breaks
+one rule per run (``FAKE_FAULT``). Each test asserts the exact ``scenario/check`` ids that fail.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
-from conformance._model import Status, server_scenarios
+from conformance._client_runner import run_client_suite
+from conformance._model import Status, client_scenarios, server_scenarios
 from conformance._peer import HttpChannel
 from conformance._runner import Options, ServerTarget, probe_revisions, run_server_suite, select
 from conformance.scenarios import server_modern
@@ -249,3 +252,73 @@ def test_routing_headers_mirror_the_body() -> None:
     headers = server_modern.routing_headers(Fake(), "tools/call", params)  # type: ignore[arg-type]
     assert headers == {"mcp-method": "tools/call", "mcp-protocol-version": MODERN, "mcp-name": "echo"}
     assert HANDSHAKE_VERSIONS[-1] != MODERN
+
+
+# -- client scenarios ------------------------------------------------------------------------------
+
+CLIENT_FAKE = ROOT / "tests" / "conformance_fakes" / "modern_client.py"
+TOOLS_CALL, INPUT = "modern-tools-call", "modern-input-required"
+# fault -> (transport, scenarios, the checks that fail). A refused request also fails what
+# depended on its answer (the call, the rounds), and a client that gives up exits with 1 (a
+# warning).
+CLIENT_FAULTS: dict[str, tuple[str, tuple[str, ...], set[str]]] = {
+    "none, stdio": ("stdio", (TOOLS_CALL, INPUT), set()),
+    "none, http": ("http", (TOOLS_CALL, INPUT), set()),
+    "no-capabilities": (
+        "stdio",
+        (TOOLS_CALL,),
+        {f"{TOOLS_CALL}/envelope", f"{TOOLS_CALL}/tool-called", f"{TOOLS_CALL}/schema"},
+    ),
+    "same-id": ("stdio", (INPUT,), {f"{INPUT}/new-id"}),
+    "state-altered": (
+        "stdio",
+        (INPUT,),
+        {f"{INPUT}/state-echoed", f"{INPUT}/completed", f"{INPUT}/two-rounds", f"{INPUT}/client-exit"},
+    ),
+    "state-elsewhere": ("stdio", (INPUT,), {f"{INPUT}/state-stays-put"}),
+    "no-name-header": (
+        "http",
+        (TOOLS_CALL,),
+        {f"{TOOLS_CALL}/standard-headers", f"{TOOLS_CALL}/tool-called"},
+    ),
+    "plain-param": ("http", (TOOLS_CALL,), {f"{TOOLS_CALL}/param-header", f"{TOOLS_CALL}/tool-called"}),
+    "session-id": ("http", (TOOLS_CALL,), {f"{TOOLS_CALL}/no-session-traffic"}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CLIENT_FAULTS))
+def test_each_client_fault_fails_exactly_its_checks(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    transport, names, expected = CLIENT_FAULTS[case]
+    monkeypatch.setenv("FAKE_FAULT", case.partition(",")[0])
+    chosen = [client_scenarios()[name] for name in names]
+    command = shlex.join([sys.executable, str(CLIENT_FAKE)])
+
+    async def main() -> dict[str, Status]:
+        results = await run_client_suite(command, transport, chosen, [MODERN], Options(timeout=10), 30.0)
+        assert len(results) == len(names)
+        return {
+            f"{result.scenario}/{check.check}": check.status
+            for result in results
+            for check in result.checks
+            if check.status in (Status.FAILED, Status.WARNING)
+        }
+
+    # One backend per transport keeps the matrix small; both run across the cases.
+    found = anyio.run(main, backend="asyncio" if transport == "stdio" else "trio")
+    assert set(found) == expected, found
+
+
+@pytest.mark.parametrize(("transport", "backend"), [("stdio", "trio"), ("http", "asyncio")])
+def test_the_reference_client_passes_them(transport: str, backend: str) -> None:
+    chosen = [s for s in client_scenarios().values() if s.revisions == (MODERN,)]
+    assert {s.name for s in chosen} == {TOOLS_CALL, INPUT}
+    command = shlex.join([sys.executable, "-m", "conformance.everything_client"])
+
+    async def main() -> list[Any]:
+        return await run_client_suite(command, transport, chosen, [MODERN], Options(timeout=10), 60.0)
+
+    results = anyio.run(main, backend=backend)
+    problems = [
+        (r.scenario, c.check, c.message) for r in results for c in r.checks if c.status is not Status.PASSED
+    ]
+    assert results and not problems, problems
