@@ -360,14 +360,20 @@ async def _reference(args: argparse.Namespace) -> int:
         for transport in ("stdio", "http"):
             begun = time.perf_counter()
             results = await run_client_suite(
-                client, transport, list(client_scenarios().values()), list(HANDSHAKE), options, 30.0, progress
+                client,
+                transport,
+                list(client_scenarios().values()),
+                list(ALL_REVISIONS),
+                options,
+                30.0,
+                progress,
             )
             summaries.append(
                 summarize(
                     "client",
                     "conformance.everything_client",
                     transport,
-                    list(HANDSHAKE),
+                    list(ALL_REVISIONS),
                     results,
                     time.perf_counter() - begun,
                     None,

@@ -35,6 +35,7 @@ from conformance._capture import Capture, Recorder, RecordingApp, load_capture
 from conformance._model import HANDSHAKE, Level, Scenario, ScenarioResult, SpecRef, Status
 from conformance._report import Progress
 from conformance._runner import Options, SuiteError, TestBase, own_problems
+from mcpcore.modern import PROTOCOL_VERSION
 from mcpcore.revisions import REVISIONS
 
 __all__ = ["ClientRun", "ClientTest", "run_client_suite"]
@@ -134,9 +135,10 @@ async def _one(
     run = ClientRun()
     env = dict(os.environ)
     env["MCP_CONFORMANCE_SCENARIO"] = scenario.name
-    if REVISIONS[revision].era == "modern":
+    if REVISIONS[revision].era == "modern" and scenario.names_revision:
         # Named, as the official suite does: a client may speak it without probing first. At a
-        # handshake revision it is left out, so that the negotiation itself is tested.
+        # handshake revision, and in the era detection scenarios, it is left out, so that the
+        # negotiation or the detection itself is tested.
         env["MCP_CONFORMANCE_PROTOCOL_VERSION"] = revision
     else:
         env.pop("MCP_CONFORMANCE_PROTOCOL_VERSION", None)
@@ -197,7 +199,7 @@ def _generic_checks(test: ClientTest) -> None:
     must: list[str] = []
     should: list[str] = []
     for message in capture.client_messages:
-        revision = capture.negotiated or test.revision
+        revision = _enveloped_revision(message) or capture.negotiated or test.revision
         if isinstance(message, dict) and message.get("method") == "initialize":
             # The client's offer is written in the revision it offers, before any negotiation.
             offered = (message.get("params") or {}).get("protocolVersion")
@@ -220,6 +222,16 @@ def _generic_checks(test: ClientTest) -> None:
         test.record(
             "schema", spec, Status.PASSED, Level.MUST, f"{len(capture.client_messages)} messages valid"
         )
+
+
+def _enveloped_revision(message: Any) -> str | None:
+    """The modern revision a request names in its envelope, if it names one we know: a client
+    that probes before falling back to a handshake writes its probe in that revision."""
+    params = message.get("params") if isinstance(message, dict) else None
+    meta = params.get("_meta") if isinstance(params, dict) else None
+    version = meta.get(PROTOCOL_VERSION) if isinstance(meta, dict) else None
+    revision = REVISIONS.get(version) if isinstance(version, str) else None
+    return version if revision is not None and revision.era == "modern" else None
 
 
 async def run_client_suite(

@@ -133,6 +133,9 @@ class Scenario:
     # goes to the client as MCP_CONFORMANCE_CONTEXT.
     build: Callable[[str], Any] | None = None
     context: Mapping[str, Any] | None = None
+    # Client scenarios of a modern revision: whether the client is told the revision
+    # (MCP_CONFORMANCE_PROTOCOL_VERSION); era detection scenarios must leave it to find out.
+    names_revision: bool = True
 
     def applies(self, revision: str, transport: str) -> bool:
         return revision in self.revisions and transport in self.transports
@@ -151,6 +154,7 @@ def _register(
     transports: Iterable[Transport],
     build: Callable[[str], Any] | None = None,
     context: Mapping[str, Any] | None = None,
+    names_revision: bool = True,
 ) -> Callable[[ScenarioFunc], ScenarioFunc]:
     chosen = HANDSHAKE if revisions is None else tuple(revisions)
     unknown = [revision for revision in chosen if revision not in ALL_REVISIONS]
@@ -163,7 +167,7 @@ def _register(
     def decorate(func: ScenarioFunc) -> ScenarioFunc:
         if name in registry:
             raise ValueError(f"two {role} scenarios are named {name!r}")
-        registry[name] = Scenario(name, summary, func, chosen, kinds, role, build, context)
+        registry[name] = Scenario(name, summary, func, chosen, kinds, role, build, context, names_revision)
         return func
 
     return decorate
@@ -188,10 +192,12 @@ def client_scenario(
     context: Mapping[str, Any] | None = None,
     revisions: Iterable[str] | None = None,
     transports: Iterable[Transport] = TRANSPORTS,
+    names_revision: bool = True,
 ) -> Callable[[ScenarioFunc], ScenarioFunc]:
     """Register a scenario that tests a client: ``build(revision)`` returns the test server
-    (an ``mcpcore.server.Server``); the decorated function checks what the client sent."""
-    return _register(_CLIENT, "client", name, summary, revisions, transports, build, context)
+    (an ``mcpcore.server.Server``); the decorated function checks what the client sent.
+    ``names_revision=False`` keeps a modern revision from the client, which must detect it."""
+    return _register(_CLIENT, "client", name, summary, revisions, transports, build, context, names_revision)
 
 
 def _load() -> None:

@@ -60,11 +60,18 @@ json-schema-2020-12-preservation     lists the tools and calls ``json_schema_ech
                                      input schema of ``json_schema_2020_12_tool``, unchanged
 ===================================  =======================================================
 
-Scenarios of the 2026-07-28 revision (``request-metadata``, ``http-standard-headers``,
+The official suite's 2026-07-28 scenarios (``request-metadata``, ``http-standard-headers``,
 ``http-custom-headers``, ``http-invalid-tool-headers``, ``sep-2322-client-request-state``,
-``json-schema-ref-no-deref``), the authorization scenarios (``auth/...``) and the official
-suite's extensions (``sep-2640-...``) are known but not supported yet: the client says so and
-exits 1 rather than pretend. A tool result with ``isError`` counts as a failure.
+``json-schema-ref-no-deref``) judge the requests a client sends, so for each the client uses
+everything the server offers: the context's ``toolCalls`` (else every listed tool), then every
+resource and prompt; a refused call is logged, not a failure. Our own suite's
+``modern-tools-call`` acts as ``tools_call`` and ``modern-input-required`` as ``sampling``.
+In ``era-modern`` and ``era-fallback`` the client offers every revision it speaks (unless the
+revision is named), so that it probes ``server/discover`` and falls back to ``initialize`` when
+the server does not speak the modern era; then it acts as ``tools_call``. The authorization
+scenarios (``auth/...``) and the official suite's extensions (``sep-2640-...``) are known but
+not supported: the client says so and exits 1 rather than pretend. A tool result with
+``isError`` counts as a failure.
 
 Exit status: 0 when the scenario was carried out; 1 with a one-line reason on stderr when it
 could not be (an MCP error, a dead server, a timeout, an unsupported scenario); 2 for a
@@ -544,6 +551,8 @@ SCENARIOS: Mapping[str, Callable[[Run], Awaitable[None]]] = {
     # 2026-07-28, mcpcore's own suite
     "modern-tools-call": _tools_call,
     "modern-input-required": _interactive,
+    "era-modern": _tools_call,
+    "era-fallback": _tools_call,
 }
 """What the client does for each scenario it carries out."""
 
@@ -568,10 +577,14 @@ def _unsupported(scenario: str) -> str | None:
     return None
 
 
-def _versions() -> tuple[str, ...]:
+ERA_DETECTION: frozenset[str] = frozenset({"era-modern", "era-fallback"})
+"""Scenarios in which the client offers every revision it speaks and finds out the server's era."""
+
+
+def _versions(scenario: str) -> tuple[str, ...]:
     wanted = os.environ.get("MCP_CONFORMANCE_PROTOCOL_VERSION")
     if not wanted:
-        return revisions.HANDSHAKE_VERSIONS
+        return revisions.VERSIONS if scenario in ERA_DETECTION else revisions.HANDSHAKE_VERSIONS
     if wanted not in revisions.VERSIONS:
         raise ScenarioFailed(
             f"protocol version {wanted} is not supported (this client speaks {', '.join(revisions.VERSIONS)})"
@@ -643,7 +656,7 @@ def _main(argv: Sequence[str] | None) -> int:
     # The library's own warnings (a stream that broke, a message that is not JSON-RPC) on stderr.
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format=f"{PROGRAM}: [%(name)s] %(message)s")
     try:
-        run = Run(args.target, scenario, context, _versions())
+        run = Run(args.target, scenario, context, _versions(scenario))
         anyio.run(_run, run, backend=args.backend)
     except KeyboardInterrupt:
         _say("error: interrupted")

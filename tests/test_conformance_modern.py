@@ -258,6 +258,7 @@ def test_routing_headers_mirror_the_body() -> None:
 
 CLIENT_FAKE = ROOT / "tests" / "conformance_fakes" / "modern_client.py"
 TOOLS_CALL, INPUT = "modern-tools-call", "modern-input-required"
+ERA_MODERN, ERA_FALLBACK = "era-modern", "era-fallback"
 # fault -> (transport, scenarios, the checks that fail). A refused request also fails what
 # depended on its answer (the call, the rounds), and a client that gives up exits with 1 (a
 # warning).
@@ -283,6 +284,26 @@ CLIENT_FAULTS: dict[str, tuple[str, tuple[str, ...], set[str]]] = {
     ),
     "plain-param": ("http", (TOOLS_CALL,), {f"{TOOLS_CALL}/param-header", f"{TOOLS_CALL}/tool-called"}),
     "session-id": ("http", (TOOLS_CALL,), {f"{TOOLS_CALL}/no-session-traffic"}),
+    # Era detection: the fake probes with server/discover and falls back on any error.
+    "none, era over stdio": ("stdio", (ERA_MODERN, ERA_FALLBACK), set()),
+    "none, era over http": ("http", (ERA_MODERN, ERA_FALLBACK), set()),
+    "no-probe": (
+        "stdio",
+        (ERA_MODERN, ERA_FALLBACK),
+        {f"{ERA_MODERN}/probe-first", f"{ERA_FALLBACK}/probe-first"},
+    ),
+    "keyed-fallback": (
+        "stdio",
+        (ERA_FALLBACK,),
+        {f"{ERA_FALLBACK}/fell-back", f"{ERA_FALLBACK}/tool-called", f"{ERA_FALLBACK}/client-exit"},
+    ),
+    "initialize-anyway": ("http", (ERA_MODERN,), {f"{ERA_MODERN}/stays-modern"}),
+    # A handshake server refuses a request in an era it does not speak (-32022).
+    "envelope-after-fallback": (
+        "http",
+        (ERA_FALLBACK,),
+        {f"{ERA_FALLBACK}/legacy-after-fallback", f"{ERA_FALLBACK}/tool-called"},
+    ),
 }
 
 
@@ -311,7 +332,7 @@ def test_each_client_fault_fails_exactly_its_checks(case: str, monkeypatch: pyte
 @pytest.mark.parametrize(("transport", "backend"), [("stdio", "trio"), ("http", "asyncio")])
 def test_the_reference_client_passes_them(transport: str, backend: str) -> None:
     chosen = [s for s in client_scenarios().values() if s.revisions == (MODERN,)]
-    assert {s.name for s in chosen} == {TOOLS_CALL, INPUT}
+    assert {s.name for s in chosen} == {TOOLS_CALL, INPUT, ERA_MODERN, ERA_FALLBACK}
     command = shlex.join([sys.executable, "-m", "conformance.everything_client"])
 
     async def main() -> list[Any]:

@@ -13,6 +13,14 @@ alone, so that each fault is exactly one broken rule:
 * ``same-id``: each retry reuses the first attempt's id;
 * ``state-altered``: each retry sends back a requestState other than the one it was given;
 * ``state-elsewhere``: it also sends the requestState on a ``tools/list`` between rounds.
+
+In ``era-modern`` and ``era-fallback`` it probes with ``server/discover`` and falls back to a
+2025-11-25 handshake on any error; the faults there:
+
+* ``no-probe``: it starts with ``initialize``, never probing;
+* ``keyed-fallback``: it falls back only when the probe's error is -32601, else gives up;
+* ``initialize-anyway``: it initializes even after a DiscoverResult;
+* ``envelope-after-fallback``: after falling back it still stamps the modern envelope.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from typing import Any
 FAULT = os.environ.get("FAKE_FAULT", "none")
 TARGET = sys.argv[1]
 REVISION = "2026-07-28"
+LEGACY = "2025-11-25"
 NAMED = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
 TIMEOUT = 20.0  # seconds per request
 MAX_ROUNDS = 5
@@ -40,6 +49,7 @@ class Channel:
         self.http = target.startswith("http://")
         self.url = target
         self.process: subprocess.Popen[bytes] | None = None
+        self.session: str | None = None  # over HTTP, once a legacy handshake issued one
         if not self.http:
             argv = shlex.split(target)
             self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -59,7 +69,17 @@ class Channel:
                 return answer
         raise SystemExit("no answer among 1000 messages")
 
+    def notify(self, message: dict[str, Any], headers: dict[str, str]) -> None:
+        if self.http:
+            self._post(message, headers)
+            return
+        assert self.process is not None and self.process.stdin
+        self.process.stdin.write(json.dumps(message).encode() + b"\n")
+        self.process.stdin.flush()
+
     def _post(self, message: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        if self.session is not None:
+            headers = {**headers, "mcp-session-id": self.session}
         request = urllib.request.Request(
             self.url,
             data=json.dumps(message).encode(),
@@ -74,6 +94,7 @@ class Channel:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
                 body = response.read()
                 kind = response.headers.get("content-type", "")
+                self.session = response.headers.get("mcp-session-id") or self.session
         except urllib.error.HTTPError as exc:
             body, kind = exc.read(), exc.headers.get("content-type", "")
         if kind.startswith("text/event-stream"):
@@ -145,12 +166,51 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
     return {"role": "assistant", "content": {"type": "text", "text": "Walk."}, "model": "fake"}
 
 
+def detect_and_call(channel: Channel, client: Client, params: dict[str, Any]) -> int:
+    """The era scenarios: probe, fall back on an error, then call the tool in the era found."""
+    modern = False
+    if FAULT != "no-probe":
+        probe = client.request("server/discover", {})
+        modern = "result" in probe
+        code = probe.get("error", {}).get("code")
+        if not modern and FAULT == "keyed-fallback" and code != -32601:
+            return 1  # waits for "method not found" alone, and so never falls back here
+    if modern and FAULT != "initialize-anyway":
+        client.request("tools/call", params)
+        return 0
+    client.ids += 1
+    handshake = {
+        "jsonrpc": "2.0",
+        "id": client.ids,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": LEGACY,
+            "capabilities": {},
+            "clientInfo": {"name": "fake", "version": "0"},
+        },
+    }
+    headers = {"mcp-protocol-version": LEGACY}
+    if "result" not in channel.call(handshake, {}):
+        return 1
+    channel.notify({"jsonrpc": "2.0", "method": "notifications/initialized"}, headers)
+    if FAULT == "envelope-after-fallback":
+        client.request("tools/call", params)
+        return 0
+    client.ids += 1
+    call = {"jsonrpc": "2.0", "id": client.ids, "method": "tools/call", "params": params}
+    return 0 if "result" in channel.call(call, headers) else 1
+
+
 def main() -> int:
     scenario = os.environ["MCP_CONFORMANCE_SCENARIO"]
     context = json.loads(os.environ.get("MCP_CONFORMANCE_CONTEXT", "{}"))
     channel = Channel(TARGET)
     client = Client(channel)
     try:
+        if scenario.startswith("era-"):
+            return detect_and_call(
+                channel, client, {"name": context["tool"], "arguments": context["arguments"]}
+            )
         client.list_tools()
         params = {"name": context["tool"], "arguments": context.get("arguments", {})}
         if scenario == "modern-tools-call":
