@@ -91,14 +91,29 @@ def is_modern(params: Any) -> bool:
     return type(meta) is dict and (PROTOCOL_VERSION in meta or CLIENT_CAPABILITIES in meta)
 
 
-@dataclass(frozen=True, slots=True)
 class Envelope:
-    """What one modern request says about its client: the only client state there is."""
+    """What one modern request says about its client: the only client state there is.
 
-    revision: Revision
-    capabilities: dict[str, Any]
-    client_info: dict[str, Any]
-    log_level: LoggingLevel | None  # None: the client wants no log notifications
+    A plain class with slots, not a frozen dataclass: one is built per request, and a frozen
+    dataclass's ``__init__`` costs several times more.
+    """
+
+    __slots__ = ("capabilities", "client_info", "log_level", "revision")
+
+    def __init__(
+        self,
+        revision: Revision,
+        capabilities: dict[str, Any],
+        client_info: dict[str, Any],
+        log_level: LoggingLevel | None,  # None: the client wants no log notifications
+    ) -> None:
+        self.revision = revision
+        self.capabilities = capabilities
+        self.client_info = client_info
+        self.log_level = log_level
+
+    def __repr__(self) -> str:
+        return f"Envelope({self.revision}, capabilities={self.capabilities!r}, log_level={self.log_level!r})"
 
 
 def _bad(message: str, field: str) -> McpError:

@@ -900,10 +900,11 @@ class ServerSession(_Scope):
         """``handler`` for both eras: a request with the modern envelope is served statelessly."""
         legacy = functools.partial(handler, self)
 
-        async def route(ctx: RequestContext) -> Any:
+        def route(ctx: RequestContext) -> Awaitable[Any]:
+            # Not a coroutine function itself: it hands the dispatcher the one to await.
             if self._modern_only or is_modern(ctx.request.params):
-                return await _serve_modern(self, handler, ctx)
-            return await legacy(ctx)
+                return _serve_modern(self, handler, ctx)
+            return legacy(ctx)
 
         return route
 
@@ -1421,6 +1422,9 @@ def _from_string(annotation: Any) -> bool:
 
 def _has(capabilities: Mapping[str, Any], dotted: str) -> bool:
     """Whether a capability (``"resources.subscribe"``) is declared: present, and not false."""
+    if "." not in dotted:  # the common case, one level: no split
+        found = capabilities.get(dotted) if isinstance(capabilities, Mapping) else None
+        return found is not None and found is not False
     value: Any = capabilities
     for part in dotted.split("."):
         if not isinstance(value, Mapping) or part not in value:
