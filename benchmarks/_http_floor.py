@@ -171,18 +171,22 @@ async def floor_server() -> AsyncIterator[FloorServer]:
 # -- the client -------------------------------------------------------------------------------
 
 
+def _client_headers(port: int) -> list[tuple[bytes, bytes]]:
+    # What a Streamable HTTP client sends with each POST, so the bytes are of that size.
+    return [
+        (b"host", f"{HOST}:{port}".encode()),
+        (b"content-type", _JSON),
+        (b"accept", b"application/json, text/event-stream"),
+    ]
+
+
 class FloorConnection:
     """One kept-alive HTTP/1.1 connection that POSTs a body and returns the answer's body."""
 
     def __init__(self, stream: ByteStream, port: int) -> None:
         self.stream = stream
         self._connection = h11.Connection(h11.CLIENT)
-        # What a Streamable HTTP client sends with each POST, so the bytes are of that size.
-        self._headers = [
-            (b"host", f"{HOST}:{port}".encode()),
-            (b"content-type", _JSON),
-            (b"accept", b"application/json, text/event-stream"),
-        ]
+        self._headers = _client_headers(port)
 
     @classmethod
     async def open(cls, port: int) -> FloorConnection:
@@ -308,6 +312,45 @@ async def floor_connect() -> AsyncIterator[Measure]:
             return total
 
         yield measure
+
+
+@asynccontextmanager
+async def h11_codec() -> AsyncIterator[Measure]:
+    """h11's own share of the floor: a POST and its answer through an h11 client and server in
+    one process, no sockets, no event loop turns. The same headers and bodies as the floor's
+    exchanges; what the floor costs beyond this is the sockets, the two event loops and anyio."""
+    client, server = h11.Connection(h11.CLIENT), h11.Connection(h11.SERVER)
+    client_headers = _client_headers(1)  # the port is only spelled in the host header
+
+    def body_of(connection: h11.Connection) -> bytes:
+        chunks: list[bytes] = []
+        while True:
+            event = connection.next_event()
+            if isinstance(event, h11.Data):
+                chunks.append(bytes(event.data))
+            elif isinstance(event, h11.EndOfMessage):
+                return b"".join(chunks)
+            elif event is h11.NEED_DATA or isinstance(event, h11.ConnectionClosed):
+                raise FloorError(f"h11 stopped at {event!r} in the middle of a message")
+
+    async def measure(n: int) -> float:
+        answer = b""
+        start = time.perf_counter()
+        for request_id in range(n):
+            body = request_body(request_id)
+            headers = [*client_headers, (b"content-length", b"%d" % len(body))]
+            request = h11.Request(method="POST", target=PATH, headers=headers)
+            server.receive_data(_wire(client, request, h11.Data(data=body), h11.EndOfMessage()))
+            client.receive_data(_response(server, 200, body_of(server)))
+            answer = body_of(client)
+            client.start_next_cycle()
+            server.start_next_cycle()
+        elapsed = time.perf_counter() - start
+        if n:
+            check_echo(orjson.loads(answer), n - 1)
+        return elapsed
+
+    yield measure
 
 
 def main(argv: list[str]) -> int:

@@ -33,7 +33,7 @@ from typing import Any, BinaryIO
 import anyio
 from anyio.abc import Process
 
-from benchmarks._http_floor import floor_concurrent, floor_connect, floor_sequential
+from benchmarks._http_floor import floor_concurrent, floor_connect, floor_sequential, h11_codec
 from benchmarks.harness import Measure, Workload, spread_over, stop_child
 from benchmarks.stdio import ARGUMENTS, CONNECT_UNIT, ECHO_SERVER, REPO_ROOT, BenchmarkError, _check_echo
 from mcpcore.client import Client
@@ -212,6 +212,15 @@ WORKLOADS = [
         unit="calls/s",
         ops=4_000,
         session=floor_concurrent(32),
+    ),
+    Workload(
+        key="http-h11-codec",
+        name="h11 alone: a POST and its answer, one process, no sockets",
+        transport="-",
+        implementation="h11 client + h11 server",
+        unit="exchanges/s",
+        ops=2_000,
+        session=h11_codec,
     ),
     Workload(
         key="http-floor-connect",

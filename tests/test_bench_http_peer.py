@@ -144,6 +144,25 @@ async def test_floor_concurrent_measures_checked_echoes(n: int) -> None:
 
 
 @pytest.mark.anyio
+async def test_h11_codec_measures_checked_echoes_over_many_cycles() -> None:
+    async with floor.h11_codec() as measure:
+        assert await measure(0) >= 0
+        assert await measure(1) >= 0
+        assert await measure(25) >= 0  # the same two connections, cycle after cycle
+
+
+@pytest.mark.anyio
+async def test_h11_codec_refuses_a_wrong_echo(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = floor.request_body
+    calls = iter(range(10**6))
+    # Every other body carries another id: the last answer names the wrong request.
+    monkeypatch.setattr(floor, "request_body", lambda rid: real(rid + next(calls) % 2))
+    async with floor.h11_codec() as measure:
+        with pytest.raises(floor.FloorError, match="answered"):
+            await measure(2)
+
+
+@pytest.mark.anyio
 async def test_floor_connect_measures_new_connections() -> None:
     async with floor.floor_connect() as measure:
         assert await measure(3) >= 0
